@@ -1,0 +1,3 @@
+from aircall_mcp.cli import main
+
+raise SystemExit(main())

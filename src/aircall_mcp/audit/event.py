@@ -1,0 +1,92 @@
+"""What one audit line says about one tool call, before the sink stamps and chains it.
+
+Vocabulary (also the values written to the file):
+
+phase
+    ``intent``   written before a write or delete is sent to Aircall, so a crash in between leaves evidence.
+    ``outcome``  written once the call is over, whatever happened. Reads have only this line.
+decision
+    ``allowed``    the grant allowed the call.
+    ``confirmed``  the grant asked for a confirmation and the user gave it; the call went ahead.
+    ``declined``   the grant asked for a confirmation and the user refused it (or none could be asked for
+                   and the call was dropped); nothing was sent.
+    ``denied``     the grant refused the call; nothing was sent.
+    ``invalid``    the call could not be understood (unknown tool, arguments that fail validation);
+                   nothing was sent and no grant rule was consulted.
+A call that was allowed or confirmed and then failed keeps its decision; the failure is recorded in
+``error_kind`` (the error's class name, e.g. ``NotFound``, ``TransportError``) with ``http_status``,
+``aircall_error`` (the text from Aircall's body) or ``error_message`` (our own words when Aircall said
+nothing, e.g. a timeout), and ``maybe_applied`` when Aircall may have acted anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+Transport = Literal["stdio", "http", "memory"]
+Phase = Literal["intent", "outcome"]
+Decision = Literal["allowed", "confirmed", "declined", "denied", "invalid"]
+
+TRANSPORTS: frozenset[str] = frozenset(get_args(Transport))
+PHASES: frozenset[str] = frozenset(get_args(Phase))
+DECISIONS: frozenset[str] = frozenset(get_args(Decision))
+# Decisions after which nothing is sent to Aircall.
+REFUSALS: frozenset[str] = frozenset({"declined", "denied", "invalid"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEvent:
+    """One audit line as the server knows it. The sink adds ts, event_id, seq, summary, prev and hash.
+
+    ``arguments`` must already be redacted per the agent's grant; the sink still masks secrets.
+    ``action`` is an infinitive phrase formatted with the arguments ("tag call 1234 with tags [56]").
+    Durations and waits are milliseconds.
+    """
+
+    agent: str
+    transport: Transport
+    tool: str
+    decision: Decision
+    phase: Phase = "outcome"
+    session_id: str | None = None
+    area: str | None = None
+    access: str | None = None
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    action: str | None = None
+    rule: str | None = None
+    reason: str | None = None
+    upstream_method: str | None = None
+    upstream_path: str | None = None
+    http_status: int | None = None
+    aircall_error: str | None = None
+    error_kind: str | None = None
+    error_message: str | None = None
+    maybe_applied: bool | None = None
+    retries: int = 0
+    rate_limit_wait_ms: float = 0.0
+    duration_ms: float | None = None
+    result_bytes: int | None = None
+    intent_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # A typo in the vocabulary would make lines that `tail --decision` and reviewers cannot find.
+        if self.decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {sorted(DECISIONS)}, not {self.decision!r}")
+        if self.phase not in PHASES:
+            raise ValueError(f"phase must be one of {sorted(PHASES)}, not {self.phase!r}")
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {sorted(TRANSPORTS)}, not {self.transport!r}")
+
+    @property
+    def failed(self) -> bool:
+        """True when the call went ahead and did not succeed."""
+        return self.error_kind is not None or (self.http_status is not None and self.http_status >= 400)
+
+    def fields(self) -> dict[str, Any]:
+        """The event as plain data, in declaration order (cheaper than dataclasses.asdict's deep copy)."""
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES: tuple[str, ...] = tuple(AuditEvent.__dataclass_fields__)

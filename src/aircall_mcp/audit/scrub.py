@@ -1,0 +1,84 @@
+"""Defence in depth: no credential reaches the audit file, even if a caller forgot to redact one.
+
+Callers redact arguments per the grant before recording; this module makes the line JSON-safe and
+masks what must never be written whatever the grant says: the registered secret strings (Aircall API
+token, OAuth access token, agents' bearer tokens), values under keys named like credentials, and
+credentials embedded in text (``Bearer ...``, ``Basic ...``, ``https://user:pass@host``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "[secret]"
+
+# Keys whose values are credentials by name, at any depth ("api_token", "Authorization", "password").
+_SENSITIVE_KEY = re.compile(r"token|passw|secret|authori[sz]|api[_-]?key|credential|cookie|private[_-]?key", re.I)
+# Credentials are long; requiring 16+ characters keeps prose such as "basic information" readable.
+_AUTH_SCHEME = re.compile(r"\b([Bb]earer|BEARER|Basic|BASIC)(\s+)[A-Za-z0-9._~+/=-]{16,}")
+_URL_USERINFO = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+# Arguments can hold long free text; an audit line records what was asked, not a copy of every byte.
+MAX_STRING_CHARS = 1000
+
+
+class Scrubber:
+    """Turns event data into JSON-ready values with every known secret replaced by ``[secret]``.
+
+    Thread-safe: secrets can be added while other threads scrub.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: frozenset[str] = frozenset()
+        self._pattern: re.Pattern[str] | None = None
+        for secret in secrets:
+            self.add_secret(secret)
+
+    def add_secret(self, secret: str) -> None:
+        """Mask every later occurrence of ``secret``. Empty strings are ignored."""
+        if not secret:
+            return
+        with self._lock:
+            self._secrets = self._secrets | {secret}
+            # Longest first, so a secret that contains another is masked whole.
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def clean(self, value: Any) -> Any:
+        """A JSON-serializable copy of ``value`` with secrets masked and long strings capped."""
+        return self._clean(value, self._pattern)
+
+    def text(self, text: str) -> str:
+        """``text`` with secrets masked and capped at MAX_STRING_CHARS."""
+        return self._text(text, self._pattern)
+
+    def _clean(self, value: Any, pattern: re.Pattern[str] | None) -> Any:
+        if value is None or isinstance(value, bool | int):
+            return value
+        if isinstance(value, str):
+            return self._text(value, pattern)
+        if isinstance(value, float):
+            # NaN and infinities are not JSON; keep them readable instead of failing the record.
+            return value if math.isfinite(value) else str(value)
+        if isinstance(value, Mapping):
+            return {
+                (key := self._text(str(k), pattern)): MASK if _SENSITIVE_KEY.search(key) else self._clean(v, pattern)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._clean(item, pattern) for item in value]
+        return self._text(str(value), pattern)
+
+    @staticmethod
+    def _text(text: str, pattern: re.Pattern[str] | None) -> str:
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+        text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+        text = _URL_USERINFO.sub(f"://{MASK}@", text)
+        if len(text) > MAX_STRING_CHARS:
+            text = f"{text[:MAX_STRING_CHARS]}…[+{len(text) - MAX_STRING_CHARS} chars]"
+        return str(text)

@@ -1,0 +1,352 @@
+"""The audit sink: one hash-chained JSON line per record, appended whole, from any thread or process.
+
+How a line is appended (all under an exclusive ``flock`` on the sidecar ``PATH.lock``, which is never
+rotated, so every process sharing PATH serializes on the same lock whatever file it had open):
+
+1. reopen PATH if another process rotated it (its inode changed) or it disappeared;
+2. find the chain head: the hash and seq of the last line, cached while the file is unchanged since our
+   own last write, otherwise read back from the end of the file;
+3. rotate when the new line would pass ``max_bytes``: PATH.(n) -> PATH.(n+1), PATH -> PATH.1, and the
+   new PATH's first line chains to PATH.1's last line and says so with ``rotated_from`` (PATH's name);
+4. write the whole line with one ``os.write`` on an ``O_APPEND`` descriptor (no user-space buffer, so
+   a line is in the kernel once ``record`` returns and survives the process being killed), then fsync
+   when the policy says so.
+
+A file that does not end in a newline holds the fragment of an interrupted write. The next writer ends
+that fragment with a newline, chains its line to the last whole line and records the fragment's length
+and SHA-256 in ``after_partial_line``, so the chain stays verifiable and the fragment stays evidence.
+
+Files are created 0600. ``max_bytes`` limits each file; ``backups`` is how many rotated files are kept
+(the oldest beyond that is deleted: retention, chosen by the operator, not loss).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import logging
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TextIO
+
+import anyio.to_thread
+
+from aircall_mcp.audit.chain import GENESIS, SCHEMA_VERSION, parse, seal
+from aircall_mcp.audit.event import AuditEvent
+from aircall_mcp.audit.scrub import Scrubber
+from aircall_mcp.audit.summary import summarize
+
+FsyncPolicy = Literal["never", "line"]
+
+logger = logging.getLogger("aircall_mcp.audit")
+
+_READ_CHUNK = 8192
+_FILE_MODE = 0o600
+
+
+class AuditUnavailable(Exception):
+    """The audit line could not be written; a required audit means the call must not go ahead."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    """2024-05-01T12:00:00.123Z. Naive datetimes are taken as UTC."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+class AuditLog:
+    """The audit trail of one server process; any number of processes may share one PATH.
+
+    ``path`` None means stderr only (``also_stderr`` must then be True); the chain then lives in memory.
+    ``fsync``: "never" (the kernel has the line when ``record`` returns; a power cut may lose the last
+    lines) or "line" (on disk when ``record`` returns; costs a disk flush per call).
+    ``required``: when True a line that cannot be written raises AuditUnavailable; when False the failure
+    is logged as a warning and the call proceeds unrecorded.
+    ``secrets``: strings masked wherever they appear (see ``add_secret``).
+    ``clock``: returns the current time, for tests.
+    ``stderr``: where the stderr copy goes (default ``sys.stderr`` at write time); stdout is never used.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        fsync: FsyncPolicy = "never",
+        max_bytes: int | None = None,
+        backups: int = 5,
+        also_stderr: bool = False,
+        required: bool = True,
+        secrets: Iterable[str] = (),
+        clock: Callable[[], datetime] = _utc_now,
+        stderr: TextIO | None = None,
+    ) -> None:
+        if path is None and not also_stderr:
+            raise ValueError("an audit log needs a file, stderr, or both")
+        if fsync not in ("never", "line"):
+            raise ValueError(f"fsync must be 'never' or 'line', not {fsync!r}")
+        if max_bytes is not None and max_bytes <= 0:
+            raise ValueError("max_bytes must be positive")
+        if max_bytes is not None and backups < 1:
+            # Rotating into nothing would delete the lines just rotated out.
+            raise ValueError("rotation needs at least one backup")
+        self._path = Path(path) if path is not None else None
+        self._fsync = fsync
+        self._max_bytes = max_bytes
+        self._backups = backups
+        self._also_stderr = also_stderr
+        self._required = required
+        self._scrubber = Scrubber(secrets)
+        self._clock = clock
+        self._stderr = stderr
+        # flock is held per open file description, so threads of one process also need a lock of their own.
+        self._thread_lock = threading.Lock()
+        self._lock_fd: int | None = None
+        self._fd: int | None = None
+        # (inode, size, mtime_ns) of PATH right after our last write, with that line's hash and seq.
+        self._head: tuple[tuple[int, int, int], str, int] | None = None
+        self._memory_head: tuple[str, int] = (GENESIS, 0)
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def required(self) -> bool:
+        return self._required
+
+    def add_secret(self, secret: str) -> None:
+        """Mask ``secret`` in every later line (an API token, an OAuth token, an agent's bearer token)."""
+        self._scrubber.add_secret(secret)
+
+    def open(self) -> None:
+        """Open (creating 0600) the log and its lock now, to fail at startup rather than on the first call."""
+        if self._path is None:
+            return
+        try:
+            with self._thread_lock:
+                self._open_lock()
+                self._open_data()
+        except OSError as exc:
+            self._unavailable(exc, "audit log cannot be opened")
+
+    def record(self, event: AuditEvent) -> str:
+        """Append one line for ``event`` and return its event id.
+
+        Raises AuditUnavailable when the line cannot be written and the log is required.
+        """
+        event_id = str(uuid.uuid4())
+        members = event.fields()
+        members["summary"] = summarize(event)
+        body: dict[str, Any] = self._scrubber.clean(members)
+        body["event_id"] = event_id
+        body["v"] = SCHEMA_VERSION
+        try:
+            with self._thread_lock:
+                line = self._append_file(body) if self._path is not None else self._chain_in_memory(body)
+                if self._also_stderr:
+                    self._write_stderr(line)
+        except OSError as exc:
+            self._unavailable(exc, f"audit line for {event.tool} by {event.agent} was not written")
+        return event_id
+
+    async def arecord(self, event: AuditEvent) -> str:
+        """``record`` for async callers: inline when it is a plain append (tens of µs), in a worker thread
+        when every line waits for the disk."""
+        if self._fsync == "never":
+            return self.record(event)
+        return await anyio.to_thread.run_sync(self.record, event)
+
+    def close(self) -> None:
+        with self._thread_lock:
+            for fd in (self._fd, self._lock_fd):
+                if fd is not None:
+                    os.close(fd)
+            self._fd = self._lock_fd = None
+            self._head = None
+
+    def __enter__(self) -> AuditLog:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def _append_file(self, body: dict[str, Any]) -> bytes:
+        lock_fd = self._open_lock()
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        try:
+            # Whatever happens below, the cached head is only trusted again after a complete write.
+            cached, self._head = self._head, None
+            fd = self._open_data()
+            stat = os.fstat(fd)
+            prev, seq, fragment = _chain_head(fd, stat, cached)
+            body.update(ts=rfc3339(self._clock()), seq=seq + 1, prev=prev)
+            if fragment:
+                body["after_partial_line"] = {"bytes": len(fragment), "sha256": hashlib.sha256(fragment).hexdigest()}
+            line, line_hash = seal(body)
+            if fragment:
+                # Ending the fragment first keeps it a line of its own; rotation waits for the next record.
+                _write_all(fd, b"\n" + line)
+            elif self._would_overflow(stat.st_size, len(line)):
+                fd = self._rotate(fd)
+                # The line before this one is the last line of the newest rotated file (PATH.1 at this moment).
+                body["rotated_from"] = self._name()
+                line, line_hash = seal(body)
+                _write_all(fd, line)
+            else:
+                _write_all(fd, line)
+            if self._fsync == "line":
+                os.fsync(fd)
+            after = os.fstat(fd)
+            self._head = ((after.st_ino, after.st_size, after.st_mtime_ns), line_hash, seq + 1)
+            return line
+        finally:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+
+    def _would_overflow(self, size: int, line_bytes: int) -> bool:
+        # A line larger than max_bytes still gets written, alone in a fresh file.
+        return self._max_bytes is not None and size > 0 and size + line_bytes > self._max_bytes
+
+    def _chain_in_memory(self, body: dict[str, Any]) -> bytes:
+        prev, seq = self._memory_head
+        body.update(ts=rfc3339(self._clock()), seq=seq + 1, prev=prev)
+        line, line_hash = seal(body)
+        self._memory_head = (line_hash, seq + 1)
+        return line
+
+    def _rotate(self, fd: int) -> int:
+        assert self._path is not None
+        if self._fsync == "line":
+            os.fsync(fd)
+        for index in range(self._backups - 1, 0, -1):
+            older = self._sibling(index)
+            if older.exists():
+                os.replace(older, self._sibling(index + 1))
+        os.replace(self._path, self._sibling(1))
+        os.close(fd)
+        self._fd = None
+        fd = self._open_data()
+        if self._fsync == "line":
+            _fsync_directory(self._path.parent)
+        return fd
+
+    def _write_stderr(self, line: bytes) -> None:
+        stream = self._stderr if self._stderr is not None else sys.stderr
+        try:
+            stream.write(line.decode("ascii"))
+            stream.flush()
+        except (OSError, ValueError) as exc:
+            if self._path is None:
+                # stderr is the only sink: the line is lost, so the call must not proceed unrecorded.
+                raise OSError(errno.EIO, f"stderr: {exc}") from exc
+            logger.warning("audit copy to stderr failed: %s", exc)
+
+    # -- files -------------------------------------------------------------------------------------------
+
+    def _open_lock(self) -> int:
+        if self._lock_fd is None:
+            assert self._path is not None
+            lock_path = self._path.with_name(f"{self._name()}.lock")
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        return self._lock_fd
+
+    def _open_data(self) -> int:
+        """The descriptor of the current PATH, reopened if PATH was rotated away or removed."""
+        assert self._path is not None
+        if self._fd is not None:
+            try:
+                current = os.stat(self._path)
+            except FileNotFoundError:
+                current = None
+            mine = os.fstat(self._fd)
+            if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev):
+                return self._fd
+            os.close(self._fd)
+            self._fd = None
+        self._fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        return self._fd
+
+    def _sibling(self, index: int) -> Path:
+        assert self._path is not None
+        return self._path.with_name(f"{self._name()}.{index}")
+
+    def _name(self) -> str:
+        assert self._path is not None
+        return self._path.name
+
+    def _unavailable(self, exc: OSError, what: str) -> None:
+        detail = exc.strerror or str(exc)
+        where = self._path if self._path is not None else "stderr"
+        if self._required:
+            raise AuditUnavailable(f"{what}: {where}: {detail}") from exc
+        logger.warning("%s: %s: %s", what, where, detail)
+
+
+def _chain_head(
+    fd: int, stat: os.stat_result, cached: tuple[tuple[int, int, int], str, int] | None
+) -> tuple[str, int, bytes]:
+    """Hash and seq of the last whole line, and the fragment after it (b"" when the file ends cleanly).
+
+    ``cached`` is what this process wrote last; it holds while the file is exactly as that write left it.
+    """
+    if cached is not None and cached[0] == (stat.st_ino, stat.st_size, stat.st_mtime_ns):
+        return cached[1], cached[2], b""
+    if stat.st_size == 0:
+        return GENESIS, 0, b""
+    last, fragment = _read_last_line(fd, stat.st_size)
+    record = parse(last) if last else None
+    if record is not None and isinstance(record.get("hash"), str) and isinstance(record.get("seq"), int):
+        return record["hash"], record["seq"], fragment
+    # The last line is not ours (edited, or a foreign file): start a fresh chain after it. The verifier
+    # reports the unreadable line, which is the evidence that matters.
+    return GENESIS, 0, fragment
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # One write in practice; a short write (disk full, signal) continues under the same lock, so other
+    # writers still see the line whole. If the rest fails, the next writer recovers the fragment.
+    written = os.write(fd, data)
+    while written < len(data):
+        written += os.write(fd, data[written:])
+
+
+def _read_last_line(fd: int, size: int) -> tuple[bytes | None, bytes]:
+    """The last newline-terminated line (without its newline) and any unterminated bytes after it."""
+    buffer = b""
+    position = size
+    while True:
+        step = min(_READ_CHUNK, position)
+        position -= step
+        buffer = os.pread(fd, step, position) + buffer
+        end = buffer.rfind(b"\n")
+        if end == -1:
+            if position == 0:
+                return None, buffer
+            continue
+        whole, fragment = buffer[:end], buffer[end + 1 :]
+        start = whole.rfind(b"\n")
+        if start != -1 or position == 0:
+            return whole[start + 1 :], fragment
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,96 @@
+"""One plain-English sentence per audit line, for people reading `aircall-mcp audit tail`."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aircall_mcp.audit.event import REFUSALS, AuditEvent
+
+# Long free text (a comment body, say) belongs in `arguments`, not in the sentence.
+_MAX_ACTION_CHARS = 200
+
+
+def summarize(event: AuditEvent) -> str:
+    """Say who asked for what, whether it was allowed, and how it ended, in one sentence."""
+    action = _clip(event.action or f"call {event.tool}")
+    if event.phase == "intent":
+        return f"{event.agent} is about to {action} ({_permission(event)})."
+    if event.decision == "invalid":
+        why = f": {event.reason}" if event.reason else ""
+        return f"{event.agent} called {event.tool} with a request that is not valid{why}; nothing was sent to Aircall."
+    asked = f"{event.agent} asked to {action}"
+    if event.decision in REFUSALS:
+        return f"{asked}: {_refusal(event)}; nothing was sent to Aircall."
+    verdict = "confirmed by the user" if event.decision == "confirmed" else "allowed"
+    return f"{asked}: {verdict}, {_ending(event)}."
+
+
+def format_duration(ms: float) -> str:
+    """180 ms, 1.2 s, 2 min 5 s."""
+    if ms < 1000:
+        return f"{round(ms)} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds} s"
+
+
+def _permission(event: AuditEvent) -> str:
+    rule = f" by {event.rule}" if event.rule else ""
+    if event.decision == "confirmed":
+        return f"confirmed by the user, allowed{rule}"
+    return f"{event.decision}{rule}"
+
+
+def _refusal(event: AuditEvent) -> str:
+    why = f" ({event.reason})" if event.reason else ""
+    if event.decision == "declined":
+        return f"declined at confirmation{why}"
+    rule = f" by {event.rule}" if event.rule else ""
+    return f"denied{rule}{why}"
+
+
+def _ending(event: AuditEvent) -> str:
+    took = f" in {format_duration(event.duration_ms)}" if event.duration_ms is not None else ""
+    extras = _extras(event)
+    if not event.failed:
+        status = f" (HTTP {event.http_status})" if event.http_status is not None else ""
+        return f"done{took}{status}{extras}"
+    text = f"failed{took}{extras}: {_failure(event)}"
+    if event.maybe_applied:
+        text += "; Aircall may have applied it"
+    return text
+
+
+def _extras(event: AuditEvent) -> str:
+    parts: list[str] = []
+    if event.retries:
+        parts.append(f"{event.retries} retr{'y' if event.retries == 1 else 'ies'}")
+    if event.rate_limit_wait_ms:
+        parts.append(f"{format_duration(event.rate_limit_wait_ms)} waiting for the rate limit")
+    return f" after {' and '.join(parts)}" if parts else ""
+
+
+def _failure(event: AuditEvent) -> str:
+    if event.http_status is not None:
+        phrase = _phrase(event.http_status)
+        text = event.aircall_error or event.error_message
+        if not text:
+            return f"Aircall said {event.http_status} {phrase}".rstrip()
+        if phrase and text.lower().startswith(phrase.lower()):
+            return f"Aircall said {event.http_status} {text}"
+        return f"Aircall said {event.http_status} {phrase} ({text})".replace("  ", " ")
+    kind = event.error_kind or "error"
+    text = event.error_message or event.aircall_error
+    return f"{kind} ({text})" if text else kind
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_ACTION_CHARS else text[: _MAX_ACTION_CHARS - 1] + "…"

@@ -1,0 +1,94 @@
+"""The shape of one catalogue entry: an Aircall endpoint exposed as one MCP tool.
+
+Everything that differs between endpoints is data on an `Endpoint`; the server, grants, rate limiting
+and audit read these fields and never special-case a tool by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
+
+# Methods that Aircall cannot apply twice by accident: repeating them leaves the same state.
+IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "PUT", "DELETE"})
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class Area(StrEnum):
+    """The part of an Aircall account a tool touches; grants give access per area."""
+
+    CALLS = "calls"
+    CONTACTS = "contacts"
+    USERS = "users"
+    TEAMS = "teams"
+    NUMBERS = "numbers"
+    TAGS = "tags"
+    WEBHOOKS = "webhooks"
+    COMPANY = "company"
+
+
+class Access(StrEnum):
+    """What a tool does to the account. Grant levels are defined by this class and nothing else.
+
+    read: changes nothing. write: adds or changes data that the API can change back.
+    destructive: removes data (or a membership) that no API call restores as it was.
+    """
+
+    READ = "read"
+    WRITE = "write"
+    DESTRUCTIVE = "destructive"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """One HTTP request to Aircall, before credentials are added."""
+
+    method: HttpMethod
+    path: str
+    query: Mapping[str, str | list[str]] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Endpoint:
+    """One Aircall endpoint, declared once, served as one tool."""
+
+    name: str
+    area: Area
+    access: Access
+    method: HttpMethod
+    # Placeholders such as {call_id} name fields of the input model.
+    path: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    title: str
+    description: str
+    # Infinitive phrase for the audit summary, formatted with the validated arguments by
+    # catalogue.action_text, e.g. "tag call {call_id} with tags {tags}".
+    action: str
+    # Fields of a POST/PUT input model that travel in the query string instead of the body.
+    query_fields: frozenset[str] = frozenset()
+    # For paginated list endpoints: the envelope key that holds the items ("calls").
+    list_key: str | None = None
+    # Webhook event Aircall emits when this succeeds, if any.
+    webhook_event: str | None = None
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in IDEMPOTENT_METHODS
+
+    @property
+    def paginated(self) -> bool:
+        return self.list_key is not None
+
+    @property
+    def path_fields(self) -> tuple[str, ...]:
+        return tuple(_PLACEHOLDER.findall(self.path))

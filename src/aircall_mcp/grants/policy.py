@@ -1,0 +1,128 @@
+"""The single place that decides what an agent may do. tools/list and tools/call both ask `decide`.
+
+Order: no usable grant -> tools.deny (wins over everything) -> tools.allow or the area level (by the tool's
+access class) -> an empty call scope -> argument constraints (only for a call, i.e. when args are given) ->
+tools.confirm. A scoped call tool then needs the call's number: see `Decision.scope_check_call_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aircall_mcp.endpoint import Access, Area, Endpoint
+from aircall_mcp.grants.model import Grant, Level
+from aircall_mcp.grants.redact import redact_value
+
+# The lowest level that permits each access class, for messages that say what would be needed.
+NEEDED_LEVEL: Mapping[Access, Level] = {
+    Access.READ: Level.READ,
+    Access.WRITE: Level.WRITE,
+    Access.DESTRUCTIVE: Level.FULL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One answer of the policy, ready to be recorded.
+
+    rule: the grant rule that decided ("tools.deny", "areas.calls=write", "constraints.tag_call.tags", ...).
+    reason: plain English, for the model and the audit.
+    needs_confirmation: allowed only once a person approves it (MCP elicitation); refuse if the client cannot ask.
+    scope_check_call_id: the server must fetch this call and pass it to `check_call_scope` before running.
+    """
+
+    allowed: bool
+    rule: str
+    reason: str
+    needs_confirmation: bool = False
+    scope_check_call_id: int | None = None
+
+    def refuse(self, *, rule: str, reason: str) -> Decision:
+        """This decision turned into a refusal, e.g. when the scope check that it asked for fails."""
+        return Decision(False, rule, reason)
+
+
+def is_call_tool(endpoint: Endpoint) -> bool:
+    """A tool that acts on one call (its number decides whether a scoped grant reaches it)."""
+    return endpoint.area is Area.CALLS and "call_id" in endpoint.path_fields
+
+
+def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = None) -> Decision:
+    """Whether `grant` lets its agent see (args=None) or call (args given, validated) `endpoint`, and why."""
+    who, name, file = grant.agent, endpoint.name, grant.file
+
+    def refuse(rule: str, why: str) -> Decision:
+        return Decision(False, rule, f"{who} may not call {name}: {why}")
+
+    if grant.denied_because is not None:
+        return refuse("no usable grant", grant.denied_because)
+    if name in grant.deny:
+        return refuse("tools.deny", f"it is listed in tools.deny of {file}")
+    if name in grant.allow:
+        rule = "tools.allow"
+    else:
+        area, level = endpoint.area.value, grant.level(endpoint.area)
+        if level is Level.OFF:
+            return refuse(
+                "default deny (no area level)", f"areas.{area} is off in {file} and tools.allow does not list it"
+            )
+        if not level.permits(endpoint.access):
+            needed = NEEDED_LEVEL[endpoint.access]
+            why = f"it is {endpoint.access.value} and areas.{area} is {level.value} in {file} ({needed.value} needed)"
+            return refuse(f"areas.{area}={level.value}", why)
+        rule = f"areas.{area}={level.value}"
+
+    scoped_call = grant.scope_numbers is not None and is_call_tool(endpoint)
+    if scoped_call and not grant.scope_numbers:
+        # Hidden from the list as well: a tool that can never succeed should not be offered.
+        return refuse("scope.numbers", f"scope.numbers of {file} is empty, so no call is in scope")
+
+    scope_call_id: int | None = None
+    if args is not None:
+        for arg, allowed in grant.constraints.get(name, {}).items():
+            value = args.get(arg)
+            if value is None:
+                continue  # an argument not given cannot break the rule
+            values = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+            if all(str(v) in allowed for v in values):
+                continue
+            shown = redact_value({arg: value}, grant.redact)[arg]
+            only = f"only {', '.join(allowed)}" if allowed else "no value"
+            why = f"{arg}={shown} is outside constraints.{name}.{arg} of {file}, which allows {only}"
+            return refuse(f"constraints.{name}.{arg}", why)
+        call_id = args.get("call_id")
+        if scoped_call and call_id is not None:
+            # call_id is a path field, so a call without one never reaches a call; one that is not an id is refused.
+            if not isinstance(call_id, int) or isinstance(call_id, bool):
+                return refuse("scope.numbers", "the call id must be a number to check scope.numbers")
+            scope_call_id = call_id
+
+    needs_confirmation = name in grant.confirm
+    also = " once a person approves it (tools.confirm)" if needs_confirmation else ""
+    return Decision(
+        True, rule, f"{who} may call {name}{also}: allowed by {rule} in {file}", needs_confirmation, scope_call_id
+    )
+
+
+def authorize(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any]) -> Decision:
+    """The decision for tools/call: `decide` with the validated arguments."""
+    return decide(grant, endpoint, args)
+
+
+def visible(grant: Grant, endpoint: Endpoint) -> bool:
+    """Whether tools/list shows `endpoint`: exactly the tools `decide` allows before arguments are known."""
+    return decide(grant, endpoint).allowed
+
+
+def visible_tools(grant: Grant, catalogue: Sequence[Endpoint]) -> tuple[Endpoint, ...]:
+    return tuple(endpoint for endpoint in catalogue if visible(grant, endpoint))
+
+
+def check_call_scope(grant: Grant, endpoint: Endpoint, call: Mapping[str, Any]) -> Decision:
+    """Second half of a scoped call decision: `call` is the Aircall call fetched for `scope_check_call_id`."""
+    if grant.call_in_scope(call):
+        return Decision(True, "scope.numbers", f"call {call.get('id')} is on a number in scope.numbers of {grant.file}")
+    why = f"call {call.get('id')} is not on a number in scope.numbers of {grant.file}"
+    return Decision(False, "scope.numbers", f"{grant.agent} may not call {endpoint.name}: {why}")

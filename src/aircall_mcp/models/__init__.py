@@ -1,0 +1,1 @@
+"""Pydantic models of tool inputs and outputs: `common` holds the shared bases, one module per area."""

@@ -1,0 +1,243 @@
+"""Shared building blocks for tool inputs and outputs, and the one function that publishes their schemas.
+
+Input models are strict (`extra="forbid"`, constraints that mirror Aircall's own rules) so a bad argument is
+refused before any request leaves. Output models are lenient (`extra="allow"`, every field optional, plain
+strings) because they describe shaped Aircall data after grant redaction, and MCP clients validate
+structured content against them.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bases
+
+
+class InputModel(BaseModel):
+    """Arguments of one tool: unknown arguments are an error that names them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OutputModel(BaseModel):
+    """Structured content of one tool: Aircall adds fields over time, so extra fields are allowed."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class NoArguments(InputModel):
+    """A tool that takes no arguments."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Constrained scalar types (inputs only: output schemas keep plain strings, see module docstring)
+
+E164_PATTERN = r"^\+[1-9]\d{6,14}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+Id = Annotated[int, Field(ge=1)]
+# Call ids are Int64: keep them as ints, never floats.
+CallId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+E164 = Annotated[str, StringConstraints(pattern=E164_PATTERN), Field(description="E.164, e.g. +14155550100")]
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s/?#]+\S*$")]
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"), Field(description="hex, e.g. #FF5733")]
+# Aircall rejects a defined-but-blank text field ("Can't be blank if defined").
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+UnixSeconds = Annotated[int, Field(ge=0)]
+Order = Literal["asc", "desc"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reusable input fragments
+
+
+class Paging(InputModel):
+    """Pagination of a list tool."""
+
+    page: int | None = Field(None, ge=1)
+    per_page: int | None = Field(None, ge=1, le=50, description="1-50, default 20")
+    max_items: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Server fetches pages for you up to this many items (Aircall stops at 10,000)",
+    )
+
+
+class Ordering(InputModel):
+    order: Order | None = Field(None, description="by creation date, default asc")
+
+
+class TimeWindow(InputModel):
+    """Creation-date window; narrowing it is the way past Aircall's 10,000-item cap."""
+
+    from_: UnixSeconds | None = Field(None, alias="from", description="created at or after, UNIX seconds")
+    to: UnixSeconds | None = Field(None, description="created before, UNIX seconds")
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> Self:
+        if self.from_ is not None and self.to is not None and self.from_ > self.to:
+            raise ValueError("from must not be after to")
+        return self
+
+
+class ChangeSet(InputModel):
+    """An update: required path ids plus optional changes, of which at least one must be given."""
+
+    @model_validator(mode="after")
+    def _has_a_change(self) -> Self:
+        if not self.changes:
+            optional = [name for name, info in type(self).model_fields.items() if not info.is_required()]
+            raise ValueError(f"give at least one of: {', '.join(optional)}")
+        return self
+
+    @property
+    def changes(self) -> str:
+        """The optional fields given, for the audit summary (names only: values may be personal data)."""
+        return ", ".join(
+            info.alias or name
+            for name, info in type(self).model_fields.items()
+            if not info.is_required() and getattr(self, name) is not None
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Output fragments shared across areas
+
+
+class Meta(OutputModel):
+    """Aircall's pagination block; the link keys are missing on some endpoints (webhooks)."""
+
+    count: int | None = None
+    total: int | None = None
+    current_page: int | None = None
+    per_page: int | None = None
+    next_page_link: str | None = None
+    previous_page_link: str | None = None
+
+
+class UserRef(OutputModel):
+    """A user as embedded in calls, teams and numbers."""
+
+    id: int | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class NumberRef(OutputModel):
+    """A number as embedded in calls."""
+
+    id: int | None = None
+    name: str | None = None
+    digits: str | None = None
+
+
+class TeamRef(OutputModel):
+    id: int | None = None
+    name: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Output model factories: every get / list / empty-body tool has the same envelope, built here once.
+
+
+def _optional(annotation: Any) -> tuple[Any, Any]:
+    return (annotation | None, None)
+
+
+def envelope(key: str, item: Any, name: str) -> type[OutputModel]:
+    """`{key: item}`, the single-entity envelope Aircall returns (`{"call": {...}}`)."""
+    fields: dict[str, Any] = {key: _optional(item)}
+    return create_model(name, __base__=OutputModel, **fields)
+
+
+def listing(key: str, item: type[BaseModel], name: str) -> type[OutputModel]:
+    """The result of a paginated list tool, as `results.shape_result` builds it."""
+    fields: dict[str, Any] = {
+        key: _optional(list[item]),  # type: ignore[valid-type]  # item is a runtime model class
+        "meta": _optional(Meta),
+        "more_available": (bool | None, Field(None, description="more items exist beyond this result")),
+        "capped_at_10000": (bool | None, Field(None, description="Aircall's 10,000-item cap was hit")),
+        "pages_fetched": (int | None, Field(None, description="pages the server fetched for max_items")),
+        "withheld": (int | None, Field(None, description="items your grant does not let you see")),
+    }
+    return create_model(name, __base__=OutputModel, **fields)
+
+
+def acknowledgement(path: type[InputModel], name: str) -> type[OutputModel]:
+    """`{"ok": true, <path ids>}`: the result of a success Aircall answers with an empty body."""
+    fields: dict[str, Any] = {"ok": _optional(bool)}
+    # Plain types: output schemas carry no input constraints (a masked id must still validate).
+    fields.update(
+        {field: _optional(int if info.annotation is int else int | str) for field, info in path.model_fields.items()}
+    )
+    return create_model(name, __base__=OutputModel, **fields)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Published JSON schema
+
+
+def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema a tool publishes for `model` (input or output), self-contained and compact.
+
+    References are inlined because several MCP clients resolve `$ref` poorly. Noise that costs every agent
+    context is removed: titles, class docstrings (the tool description covers them), `null` branches and
+    `default: null` (absent and null mean the same to us), `additionalProperties: true` (the default).
+    """
+    raw = model.model_json_schema(by_alias=True)
+    defs: dict[str, Any] = raw.pop("$defs", {})
+    schema: dict[str, Any] = _compact(raw, defs, depth=0)
+    schema.pop("description", None)
+    return schema
+
+
+_MAX_DEPTH = 32
+
+
+def _compact(node: Any, defs: dict[str, Any], depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise ValueError("schema nests too deeply (recursive model?)")
+    if isinstance(node, list):
+        return [_compact(item, defs, depth + 1) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    ref = node.pop("$ref", None)
+    if ref is not None:
+        target = copy.deepcopy(defs[ref.removeprefix("#/$defs/")])
+        target.pop("description", None)  # a class docstring; a field description sits beside the $ref
+        node = {**target, **node}
+    branches = node.get("anyOf")
+    if branches is not None:
+        kept = [branch for branch in branches if branch != {"type": "null"}]
+        if len(kept) == 1:
+            del node["anyOf"]
+            node = {**kept[0], **node}
+        else:
+            node["anyOf"] = kept
+    all_of = node.get("allOf")
+    if all_of is not None and len(all_of) == 1:
+        del node["allOf"]
+        node = {**all_of[0], **node}
+    for noise in ("title", "discriminator"):
+        node.pop(noise, None)
+    if "default" in node and node["default"] is None:
+        del node["default"]
+    if node.get("additionalProperties") is True:
+        del node["additionalProperties"]
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties":
+            out[key] = {name: _compact(sub, defs, depth + 1) for name, sub in value.items()}
+        else:
+            out[key] = _compact(value, defs, depth + 1)
+    # Inlining may have brought in a $ref or a null branch from the referenced definition: compact again.
+    if "$ref" in out or "allOf" in out or ("anyOf" in out and {"type": "null"} in out["anyOf"]):
+        return _compact(out, defs, depth + 1)
+    return out

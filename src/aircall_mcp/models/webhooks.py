@@ -1,0 +1,79 @@
+"""Webhooks: where Aircall posts events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from aircall_mcp.models.common import (
+    ChangeSet,
+    HttpsUrl,
+    Id,
+    InputModel,
+    Ordering,
+    OutputModel,
+    Paging,
+    Text,
+    acknowledgement,
+    envelope,
+    listing,
+)
+
+# An event name such as "call.tagged" or "user.created.v2".
+EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inputs
+
+
+class WebhookPath(InputModel):
+    # Webhooks are addressed by UUID (webhook_id); the legacy numeric id is accepted too.
+    webhook_id: Id | Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,64}$")] = Field(
+        description="webhook_id (UUID) or legacy numeric id"
+    )
+
+
+class ListWebhooksInput(Paging, Ordering):
+    pass
+
+
+class CreateWebhookInput(InputModel):
+    url: HttpsUrl
+    custom_name: Text | None = Field(None, description='default "Webhook"')
+    events: list[EventName] | None = Field(None, description="e.g. call.ended; omitted = all events")
+
+
+class UpdateWebhookInput(WebhookPath, ChangeSet):
+    url: HttpsUrl | None = None
+    custom_name: Text | None = None
+    events: list[EventName] | None = Field(None, min_length=1, description="replaces the list unless events_action")
+    active: bool | None = Field(None, description="true re-enables a disabled webhook")
+    events_action: Literal["add", "remove"] | None = Field(None, description="merge events instead of replacing")
+
+    @model_validator(mode="after")
+    def _action_needs_events(self) -> Self:
+        if self.events_action is not None and self.events is None:
+            raise ValueError("events_action needs events")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Outputs
+
+
+class Webhook(OutputModel):
+    webhook_id: str | None = None
+    id: int | None = Field(None, description="legacy numeric id")
+    direct_link: str | None = None
+    custom_name: str | None = None
+    url: str | None = None
+    active: bool | None = None
+    token: str | None = Field(None, description="shared secret sent in every delivery")
+    events: list[str] | None = None
+    created_at: str | None = None
+
+
+WebhookResult = envelope("webhook", Webhook, "WebhookResult")
+WebhookList = listing("webhooks", Webhook, "WebhookList")
+WebhookAck = acknowledgement(WebhookPath, "WebhookAck")

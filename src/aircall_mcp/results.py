@@ -1,0 +1,102 @@
+"""Turning Aircall's answer into a tool's structured content: compact, and matching the tool's output schema.
+
+Agents pay for every byte of a result in context, so nulls and empty containers are dropped (an absent field
+and a null one mean the same to a reader); 0, False and empty strings are data and are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from aircall_mcp.endpoint import Endpoint
+
+# Aircall never returns more than this many items for one list or search query.
+AIRCALL_ITEM_CAP = 10_000
+
+
+def shape_result(
+    endpoint: Endpoint,
+    args: BaseModel,
+    data: Any,
+    *,
+    pages_fetched: int | None = None,
+    more_available: bool | None = None,
+    capped: bool | None = None,
+) -> dict[str, Any]:
+    """The structured content of one successful call.
+
+    `data` is the parsed response body (None for an empty body). For list tools it is the page envelope
+    (`{"calls": [...], "meta": {...}}`) or, when the server paged on the agent's behalf, that envelope or the bare
+    list of collected items; `pages_fetched`, `more_available` and `capped` then come from the pager. When they are
+    not given they are worked out from `meta`.
+    """
+    if data is None or data in ("", {}):
+        return {"ok": True, **{field: getattr(args, field) for field in endpoint.path_fields}}
+    if endpoint.list_key is not None:
+        return _shape_listing(endpoint.list_key, data, pages_fetched, more_available, capped)
+    if isinstance(data, dict):
+        return _pruned_dict(data)
+    # Not an object: wrap it so the content is still object-rooted.
+    return {"items" if isinstance(data, list) else "result": prune(data)}
+
+
+def _shape_listing(
+    list_key: str,
+    data: Any,
+    pages_fetched: int | None,
+    more_available: bool | None,
+    capped: bool | None,
+) -> dict[str, Any]:
+    envelope: dict[str, Any] = {list_key: data} if isinstance(data, list) else dict(data)
+    shaped = _pruned_dict(envelope)
+    shaped.setdefault(list_key, [])  # an empty page is still a list: say so rather than omit the key
+    meta = shaped.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    if more_available is None:
+        more_available = _more_after(meta)
+    shaped["more_available"] = more_available
+    if capped is None:
+        total = meta.get("total")
+        capped = not more_available and isinstance(total, int) and total > AIRCALL_ITEM_CAP
+    if capped:
+        shaped["capped_at_10000"] = True
+    if pages_fetched is not None:
+        shaped["pages_fetched"] = pages_fetched
+    return shaped
+
+
+def _more_after(meta: dict[str, Any]) -> bool:
+    # next_page_link is Aircall's own answer; some endpoints (webhooks) omit link keys, so fall back to counts.
+    if "next_page_link" in meta:
+        return bool(meta["next_page_link"])
+    page, per_page, total = meta.get("current_page"), meta.get("per_page"), meta.get("total")
+    if isinstance(page, int) and isinstance(per_page, int) and isinstance(total, int):
+        return page * per_page < min(total, AIRCALL_ITEM_CAP)
+    return False
+
+
+def prune(value: Any) -> Any:
+    """`value` without None and without empty lists or dicts, at any depth. 0, False and "" are kept."""
+    if isinstance(value, dict):
+        return _pruned_dict(value)
+    if isinstance(value, list):
+        items = (prune(item) for item in value)
+        return [item for item in items if not _is_empty(item)]
+    return value
+
+
+def _pruned_dict(value: dict[str, Any]) -> dict[str, Any]:
+    pruned = ((key, prune(item)) for key, item in value.items())
+    return {key: item for key, item in pruned if not _is_empty(item)}
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, list | dict) and not value)
+
+
+def compact_json(obj: Any) -> str:
+    """The text content twin of the structured content: no spaces, non-ASCII kept as is."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,443 @@
+"""The MCP server: the catalogue, filtered by each agent's grant, served as tools.
+
+One call flows through `ToolRunner.call` top to bottom, once, in this order:
+identify the agent -> find the tool -> validate arguments -> decide (grant) -> confirm (a person)
+-> audit intent -> send to Aircall (rate limit and retries live in the client) -> shape the result
+-> filter and redact (grant) -> audit outcome -> answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mcp_types as types
+from mcp.server import Server, ServerRequestContext
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.shared.exceptions import MCPError
+from pydantic import BaseModel, ValidationError
+
+from aircall_mcp import __version__
+from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable
+from aircall_mcp.catalogue import CATALOGUE, build_request, to_mcp_tool
+from aircall_mcp.client import AircallClient, PageCollection
+from aircall_mcp.endpoint import Access, Endpoint
+from aircall_mcp.errors import AircallError
+from aircall_mcp.grants import Decision, Grant, GrantStore, decide, filter_and_redact, redact_arguments
+from aircall_mcp.results import compact_json, shape_result
+
+logger = logging.getLogger("aircall_mcp.server")
+
+# A tools/list page. Large enough that a full grant fits in one page for most clients.
+TOOLS_PAGE_SIZE = 100
+# How long a person has to answer a confirmation before the call is declined.
+CONFIRM_TIMEOUT_SECONDS = 300.0
+
+INSTRUCTIONS = (
+    "Tools for one Aircall phone-system account, limited to what this agent's grant allows. "
+    "Ids come from list/search tools; tag ids come from list_tags. Phone numbers are E.164 (+33612345678). "
+    "All agents share one Aircall rate budget: prefer search and filters over paging through everything."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling: the agent whose grant applies, and where the call came from."""
+
+    agent: str
+    transport: str
+    session_id: str | None
+
+
+@dataclass
+class Runtime:
+    """Everything a call needs, built once by the CLI (or a test) and shared by every session."""
+
+    client: AircallClient
+    grants: GrantStore
+    audit: AuditLog
+    transport: str = "stdio"
+    # The agent served when the transport does not name one (stdio, in-memory, --anonymous-agent).
+    default_agent: str | None = None
+    catalogue: Sequence[Endpoint] = CATALOGUE
+    confirm_timeout_seconds: float = CONFIRM_TIMEOUT_SECONDS
+    # Binds a modern-era confirmation round trip to the exact call that asked for it.
+    confirm_key: bytes = field(default_factory=lambda: uuid.uuid4().bytes + uuid.uuid4().bytes)
+    process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    monotonic: Callable[[], float] = time.monotonic
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        return next((ep for ep in self.catalogue if ep.name == name), None)
+
+
+def build_server(runtime: Runtime) -> Server[Any]:
+    """The low-level MCP server whose two handlers both ask the grant."""
+    runner = ToolRunner(runtime)
+
+    async def on_list_tools(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return runner.list_tools(ctx, params)
+
+    async def on_call_tool(
+        ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        return await runner.call(ctx, params)
+
+    def tool_input_schema(name: str) -> Mapping[str, Any] | None:
+        # Lets modern HTTP validate Mcp-Param headers without re-running tools/list for every call.
+        endpoint = runtime.endpoint(name)
+        return None if endpoint is None else to_mcp_tool(endpoint).input_schema
+
+    return Server(
+        "aircall-mcp",
+        version=__version__,
+        title="Aircall",
+        instructions=INSTRUCTIONS,
+        on_list_tools=on_list_tools,
+        on_call_tool=on_call_tool,
+        get_tool_input_schema=tool_input_schema,
+    )
+
+
+class ToolRunner:
+    """The two handlers. Holds no per-call state: every request derives the caller afresh."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self._tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
+
+    # -- tools/list ---------------------------------------------------------------------------------------
+
+    def list_tools(self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        grant = self.rt.grants.grant_for(self.caller(ctx).agent)
+        names = [ep.name for ep in self.rt.catalogue if decide(grant, ep).allowed]
+        start = _cursor_offset(params.cursor if params else None, len(names))
+        page = names[start : start + TOOLS_PAGE_SIZE]
+        end = start + len(page)
+        return types.ListToolsResult(
+            tools=[self._tools[name] for name in page],
+            next_cursor=str(end) if end < len(names) else None,
+        )
+
+    # -- tools/call ---------------------------------------------------------------------------------------
+
+    async def call(
+        self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        started = self.rt.monotonic()
+        caller = self.caller(ctx)
+        audit = _AuditTrail(self.rt.audit, caller, params.name, started, self.rt.monotonic)
+        try:
+            return await self._call(ctx, params, caller, audit)
+        except AuditUnavailable as exc:
+            logger.error("audit trail unavailable, refusing %s: %s", params.name, exc)
+            return tool_error("Refused: the audit trail cannot be written, and this server does not act unrecorded.")
+        except Exception:
+            logger.exception("unexpected failure in %s", params.name)
+            audit.outcome(decision="allowed", error_kind="internal", reason="unexpected server failure")
+            return tool_error(f"{params.name} failed inside aircall-mcp (event {audit.last_event_id}); nothing more is known.")
+
+    async def _call(
+        self,
+        ctx: ServerRequestContext[Any],
+        params: types.CallToolRequestParams,
+        caller: Caller,
+        audit: _AuditTrail,
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        grant = self.rt.grants.grant_for(caller.agent)
+        endpoint = self.rt.endpoint(params.name)
+        if endpoint is None or not decide(grant, endpoint).allowed:
+            # An unknown tool and a hidden one answer alike, so a grant does not reveal what exists.
+            reason = f"{caller.agent} is not permitted to call {params.name!r} (no such tool in its grant)."
+            audit.outcome(decision="denied", rule="not in grant", reason=reason)
+            return tool_error(reason)
+        audit.endpoint = endpoint
+
+        raw_args = dict(params.arguments or {})
+        try:
+            args = endpoint.input_model.model_validate(raw_args)
+        except ValidationError as exc:
+            message = describe_validation_error(endpoint, exc)
+            audit.outcome(decision="invalid", arguments=redact_arguments(grant, raw_args), reason=message)
+            return tool_error(message)
+        arguments = args.model_dump(mode="json", exclude_none=True)
+        audit.arguments = redact_arguments(grant, arguments)
+        audit.action = _format_action(endpoint, arguments)
+
+        decision = decide(grant, endpoint, arguments)
+        if decision.allowed and decision.scope_check_call_id is not None:
+            decision = await self._check_call_scope(grant, decision, caller)
+        if not decision.allowed:
+            audit.outcome(decision="denied", rule=decision.rule, reason=decision.reason)
+            return tool_error(decision.reason)
+
+        verdict = "allowed"
+        if decision.needs_confirmation:
+            answer = await self._confirm(ctx, params, caller, endpoint, audit.action)
+            if isinstance(answer, types.InputRequiredResult):
+                return answer
+            verdict = "confirmed" if answer else "declined"
+            if not answer:
+                reason = f"A person declined (or could not be asked) to {audit.action}; nothing was sent to Aircall."
+                audit.outcome(decision="declined", rule=decision.rule, reason=reason)
+                return tool_error(reason)
+
+        request = build_request(endpoint, args)
+        audit.set_upstream(request.method, request.path)
+        if endpoint.access is not Access.READ:
+            audit.intent(decision=verdict, rule=decision.rule)
+
+        try:
+            if endpoint.paginated and getattr(args, "max_items", None):
+                pages = await self.rt.client.paginate(
+                    request,
+                    max_items=int(getattr(args, "max_items")),  # noqa: B009 - declared by list models only
+                    agent=caller.agent,
+                    quota_per_minute=grant.quota_per_minute,
+                    on_page=_progress_reporter(ctx, int(getattr(args, "max_items"))),  # noqa: B009
+                )
+                audit.stats = pages.stats
+                result = _shape_pages(endpoint, args, pages)
+                status = 200
+            else:
+                response = await self.rt.client.send(
+                    request, agent=caller.agent, quota_per_minute=grant.quota_per_minute
+                )
+                audit.stats = response.stats
+                status = response.status
+                result = shape_result(endpoint, args, response.data)
+        except AircallError as exc:
+            audit.stats = exc.stats
+            audit.outcome(decision=verdict, rule=decision.rule, error=exc)
+            return tool_error(describe_aircall_error(endpoint, exc))
+
+        result, withheld = filter_and_redact(grant, endpoint, result)
+        if withheld:
+            result["withheld"] = withheld
+        text = compact_json(result)
+        audit.outcome(decision=verdict, rule=decision.rule, http_status=status, result_bytes=len(text.encode()))
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=result)
+
+    # -- pieces of the call path -------------------------------------------------------------------------
+
+    def caller(self, ctx: ServerRequestContext[Any]) -> Caller:
+        token = get_access_token()
+        if token is not None:
+            session = ctx.request.headers.get("mcp-session-id") if ctx.request is not None else None
+            return Caller(agent=token.client_id, transport="http", session_id=session)
+        if self.rt.default_agent is None:
+            # Only reachable if a transport forgot to authenticate; never serve an unnamed caller.
+            raise MCPError(code=types.INVALID_REQUEST, message="No agent identity for this request.")
+        return Caller(agent=self.rt.default_agent, transport=self.rt.transport, session_id=self.rt.process_session_id)
+
+    async def _check_call_scope(self, grant: Grant, decision: Decision, caller: Caller) -> Decision:
+        """A grant scoped to some numbers may act on a call only once the call is known to be on one."""
+        call_id = decision.scope_check_call_id
+        request = build_request(_GET_CALL, _GET_CALL.input_model.model_validate({"call_id": call_id}))
+        try:
+            response = await self.rt.client.send(request, agent=caller.agent, quota_per_minute=grant.quota_per_minute)
+        except AircallError as exc:
+            return decision.refuse(rule="scope.numbers", reason=f"Could not check that call {call_id} is in scope: {exc}")
+        call = response.data.get("call", {}) if isinstance(response.data, dict) else {}
+        if grant.call_in_scope(call):
+            return decision
+        return decision.refuse(
+            rule="scope.numbers",
+            reason=f"{caller.agent} may only act on calls on its numbers; call {call_id} is on another number.",
+        )
+
+    async def _confirm(
+        self,
+        ctx: ServerRequestContext[Any],
+        params: types.CallToolRequestParams,
+        caller: Caller,
+        endpoint: Endpoint,
+        action: str,
+    ) -> bool | types.InputRequiredResult:
+        """Ask a person, in whichever way this client's protocol era allows. False when nobody can be asked."""
+        message = f"Agent {caller.agent!r} wants to {action} ({endpoint.name}). Allow it?"
+        schema: types.ElicitRequestedSchema = {
+            "type": "object",
+            "properties": {"approve": {"type": "boolean", "title": "Approve", "description": message}},
+            "required": ["approve"],
+        }
+        capabilities = ctx.session.client_capabilities
+        if capabilities is None or capabilities.elicitation is None:
+            return False
+        seal = self._seal(caller, params)
+        if ctx.session.can_send_request:
+            answer = await ctx.session.elicit_form(message, schema, related_request_id=ctx.request_id)
+            return _approved(answer)
+        # 2026-07-28 has no server-to-client requests: ask the client to collect the answer and call again.
+        responses = params.input_responses or {}
+        if params.request_state is None or "confirm" not in responses:
+            return types.InputRequiredResult(
+                input_requests={
+                    "confirm": types.ElicitRequest(
+                        params=types.ElicitRequestFormParams(message=message, requested_schema=schema)
+                    )
+                },
+                request_state=seal,
+            )
+        if not hmac.compare_digest(params.request_state, seal):
+            return False
+        answer = responses["confirm"]
+        return isinstance(answer, types.ElicitResult) and _approved(answer)
+
+    def _seal(self, caller: Caller, params: types.CallToolRequestParams) -> str:
+        """An opaque token tying a confirmation to this agent, tool and exact arguments."""
+        payload = json.dumps([caller.agent, params.name, params.arguments or {}], sort_keys=True, default=str)
+        return hmac.new(self.rt.confirm_key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+_GET_CALL = next(ep for ep in CATALOGUE if ep.name == "get_call")
+
+
+def _approved(answer: types.ElicitResult) -> bool:
+    return answer.action == "accept" and bool((answer.content or {}).get("approve"))
+
+
+def _cursor_offset(cursor: str | None, total: int) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or int(cursor) > total:
+        raise MCPError(code=types.INVALID_PARAMS, message=f"Invalid tools/list cursor {cursor!r}.")
+    return int(cursor)
+
+
+def _progress_reporter(ctx: ServerRequestContext[Any], max_items: int) -> Callable[[int, int, int | None], Any]:
+    async def report(pages: int, items: int, total: int | None) -> None:
+        target = min(max_items, total) if total is not None else max_items
+        await ctx.session.report_progress(items, target, f"page {pages}: {items} items so far")
+
+    return report
+
+
+def _shape_pages(endpoint: Endpoint, args: BaseModel, pages: PageCollection) -> dict[str, Any]:
+    return shape_result(
+        endpoint,
+        args,
+        {endpoint.list_key: pages.items, "meta": {"total": pages.total, "count": len(pages.items)}},
+        pages_fetched=pages.pages,
+        more_available=pages.more_available,
+        capped=pages.capped,
+    )
+
+
+def _format_action(endpoint: Endpoint, arguments: Mapping[str, Any]) -> str:
+    class _Blank(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return "?"
+
+    return endpoint.action.format_map(_Blank(arguments))
+
+
+def tool_error(message: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+
+
+def describe_validation_error(endpoint: Endpoint, exc: ValidationError) -> str:
+    """Name each bad field and what would be valid, in words a model can act on."""
+    fields = sorted(endpoint.input_model.model_fields)
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"unknown argument {where!r} (valid arguments: {', '.join(fields)})")
+        elif error["type"] == "missing":
+            problems.append(f"{where}: required")
+        else:
+            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+    return f"Invalid arguments for {endpoint.name}: " + "; ".join(problems) + ". Nothing was sent to Aircall."
+
+
+def describe_aircall_error(endpoint: Endpoint, exc: AircallError) -> str:
+    text = f"{endpoint.name} failed: {exc}"
+    if exc.hint:
+        text += f" {exc.hint}"
+    if exc.maybe_applied:
+        text += " The request may have been applied by Aircall: check before calling it again."
+    return text
+
+
+class _AuditTrail:
+    """Collects what the call path learns and writes the intent and outcome lines."""
+
+    def __init__(
+        self, log: AuditLog, caller: Caller, tool: str, started: float, monotonic: Callable[[], float]
+    ) -> None:
+        self.log = log
+        self.caller = caller
+        self.tool = tool
+        self.started = started
+        self.monotonic = monotonic
+        self.endpoint: Endpoint | None = None
+        self.arguments: dict[str, Any] = {}
+        self.action = f"call {tool}"
+        self.upstream: tuple[str, str] | None = None
+        self.stats: Any = None
+        self.intent_id: str | None = None
+        self.last_event_id: str | None = None
+
+    def set_upstream(self, method: str, path: str) -> None:
+        self.upstream = (method, path)
+
+    def intent(self, *, decision: str, rule: str) -> None:
+        self.intent_id = self._write(phase="intent", decision=decision, rule=rule)
+
+    def outcome(
+        self,
+        *,
+        decision: str,
+        rule: str | None = None,
+        reason: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        http_status: int | None = None,
+        result_bytes: int | None = None,
+        error: AircallError | None = None,
+        error_kind: str | None = None,
+    ) -> None:
+        if arguments is not None:
+            self.arguments = arguments
+        self._write(
+            phase="outcome",
+            decision=decision,
+            rule=rule,
+            reason=reason,
+            http_status=error.status if error is not None else http_status,
+            result_bytes=result_bytes,
+            aircall_error=str(error) if error is not None else None,
+            error_kind=type(error).__name__ if error is not None else error_kind,
+            maybe_applied=error.maybe_applied if error is not None else None,
+        )
+
+    def _write(self, *, phase: str, **fields: Any) -> str:
+        stats = self.stats
+        event = AuditEvent(
+            agent=self.caller.agent,
+            transport=self.caller.transport,
+            session_id=self.caller.session_id,
+            tool=self.tool,
+            area=self.endpoint.area.value if self.endpoint else None,
+            access=self.endpoint.access.value if self.endpoint else None,
+            arguments=self.arguments,
+            action=self.action,
+            phase=phase,
+            upstream_method=self.upstream[0] if self.upstream else None,
+            upstream_path=self.upstream[1] if self.upstream else None,
+            retries=stats.retries if stats is not None else 0,
+            rate_limit_wait_ms=round(stats.rate_limit_wait_seconds * 1000) if stats is not None else 0,
+            duration_ms=round((self.monotonic() - self.started) * 1000),
+            intent_id=self.intent_id if phase == "outcome" else None,
+            **fields,
+        )
+        self.last_event_id = self.log.record(event)
+        return self.last_event_id

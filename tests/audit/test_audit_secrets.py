@@ -1,0 +1,87 @@
+"""Security regression: credentials never reach the audit file, whatever the caller passes."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from audit_helpers import event
+
+from aircall_mcp.audit import AuditLog, Scrubber
+
+API_TOKEN = "sandbox-api-token-0123456789abcdef"
+ACCESS_TOKEN = "sandbox-oauth-token-fedcba9876543210"
+AGENT_BEARER = "agent-bearer-3f9a1c2b7d4e5f60718293a4b5c6d7e8"
+
+
+def test_registered_secrets_never_appear_in_the_file(log_path: Path) -> None:
+    """API token, OAuth token and a bearer token added later are masked in arguments, errors and summary."""
+    log = AuditLog(log_path, secrets=[API_TOKEN, ACCESS_TOKEN])
+    log.add_secret(AGENT_BEARER)
+    log.record(
+        event(
+            arguments={"note": f"my token is {API_TOKEN}", "nested": [{"text": ACCESS_TOKEN}], AGENT_BEARER: 1},
+            action=f"comment {API_TOKEN}",
+            reason=f"header was {AGENT_BEARER}",
+            aircall_error=f"Forbidden for {ACCESS_TOKEN}",
+            error_kind="CredentialsRejected",
+            http_status=403,
+            upstream_path=f"/v1/calls?token={API_TOKEN}",
+        )
+    )
+    log.close()
+    text = log_path.read_text(encoding="utf-8")
+    for secret in (API_TOKEN, ACCESS_TOKEN, AGENT_BEARER):
+        assert secret not in text
+    assert "[secret]" in text
+
+
+def test_values_under_credential_like_keys_are_masked(log_path: Path) -> None:
+    """A grant that forgot to redact api_token or Authorization still leaves nothing to steal."""
+    with AuditLog(log_path) as log:
+        log.record(
+            event(
+                arguments={
+                    "api_token": "abc",
+                    "Authorization": "whatever",
+                    "deep": {"password": "hunter2", "client_secret": "s3"},
+                    "call_id": 9,
+                }
+            )
+        )
+    text = log_path.read_text(encoding="utf-8")
+    for leaked in ("abc", "whatever", "hunter2", '"s3"'):
+        assert leaked not in text
+    assert '"call_id":9' in text
+
+
+def test_bearer_basic_and_url_credentials_in_free_text_are_masked() -> None:
+    """Unregistered credentials in recognisable shapes are masked too."""
+    basic = base64.b64encode(b"api-id:api-token-value").decode()
+    scrubber = Scrubber()
+    cleaned = scrubber.text(f"Authorization: Bearer {AGENT_BEARER}; Basic {basic}; https://id:tok@api.aircall.io/v1")
+    assert AGENT_BEARER not in cleaned
+    assert basic not in cleaned
+    assert "id:tok@" not in cleaned
+    assert scrubber.text("basic information for the bearer of this call") == (
+        "basic information for the bearer of this call"
+    )
+
+
+def test_secret_that_needs_json_escaping_is_masked(log_path: Path) -> None:
+    """Masking happens on values, before serialization, so escaped forms cannot slip through."""
+    odd = 'tok"en\\with/escapes-0123456789'
+    with AuditLog(log_path, secrets=[odd]) as log:
+        log.record(event(arguments={"note": odd}))
+    text = log_path.read_text(encoding="utf-8")
+    assert "escapes-0123456789" not in text
+
+
+def test_long_strings_are_capped_and_odd_values_survive(log_path: Path) -> None:
+    """A huge comment or a non-JSON value cannot break or bloat the line."""
+    with AuditLog(log_path) as log:
+        log.record(event(arguments={"note": "y" * 50_000, "ratio": float("nan"), "when": object(), "ids": {3}}))
+    text = log_path.read_text(encoding="utf-8")
+    assert len(text) < 5_000
+    assert "[+49000 chars]" in text
+    assert '"ratio":"nan"' in text

@@ -1,0 +1,237 @@
+"""The sink: what a line holds, one whole line per record from threads and tasks, and refusing to act unrecorded."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import re
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from audit_helpers import StepClock, event, records
+
+from aircall_mcp.audit import AuditLog, AuditUnavailable, verify
+
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def test_a_line_holds_every_field_the_issue_lists_plus_chain_and_summary(log_path: Path) -> None:
+    """A reviewer can answer who, what, where and whether it was allowed from the line alone."""
+    with AuditLog(log_path, clock=StepClock()) as log:
+        event_id = log.record(event())
+    (line,) = records(log_path)
+    assert line["event_id"] == event_id
+    assert line["ts"] == "2025-03-14T09:26:53.590Z"
+    for name, value in {
+        "agent": "support-agent",
+        "transport": "stdio",
+        "session_id": "s-1",
+        "tool": "tag_call",
+        "area": "calls",
+        "access": "write",
+        "arguments": {"call_id": 1234, "tags": [56]},
+        "phase": "outcome",
+        "decision": "allowed",
+        "rule": "areas.calls=write",
+        "upstream_method": "POST",
+        "upstream_path": "/v1/calls/1234/tags",
+        "http_status": 201,
+        "retries": 0,
+        "rate_limit_wait_ms": 0.0,
+        "duration_ms": 180.0,
+        "result_bytes": 42,
+        "seq": 1,
+        "prev": "0" * 64,
+        "v": 1,
+    }.items():
+        assert line[name] == value, name
+    assert line["summary"] == "support-agent asked to tag call 1234 with tags [56]: allowed, done in 180 ms (HTTP 201)."
+    assert {"aircall_error", "error_kind", "error_message", "maybe_applied", "intent_id", "hash"} <= line.keys()
+
+
+def test_timestamps_are_rfc3339_utc_with_milliseconds(log_path: Path) -> None:
+    """The default clock writes UTC with a Z, never local time."""
+    with AuditLog(log_path) as log:
+        log.record(event())
+    assert TS.match(records(log_path)[0]["ts"])
+
+
+def test_outcome_line_points_at_its_intent_line(log_path: Path) -> None:
+    """Writes are recorded before and after the upstream request, linked by intent_id."""
+    with AuditLog(log_path) as log:
+        intent = log.record(event(phase="intent"))
+        log.record(event(intent_id=intent))
+    first, second = records(log_path)
+    assert (first["phase"], second["phase"]) == ("intent", "outcome")
+    assert second["intent_id"] == first["event_id"]
+    assert second["prev"] == first["hash"]
+
+
+def test_audit_file_is_created_owner_only(log_path: Path) -> None:
+    """The trail names agents and arguments, so nobody else may read it."""
+    with AuditLog(log_path) as log:
+        log.record(event())
+    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log_path.with_name("audit.jsonl.lock").stat().st_mode) == 0o600
+
+
+def test_each_record_is_one_line_from_many_threads(log_path: Path) -> None:
+    """Eight threads x 200 records: 1,600 whole lines, one chain."""
+    log = AuditLog(log_path)
+    barrier = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        barrier.wait()
+        for i in range(200):
+            log.record(event(session_id=f"t{n}", arguments={"call_id": i, "note": "x" * (i % 50)}))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    lines = records(log_path)
+    assert len(lines) == 1600
+    assert [line["seq"] for line in lines] == list(range(1, 1601))
+    assert verify(log_path).ok
+
+
+async def test_each_record_is_one_line_from_many_asyncio_tasks(log_path: Path) -> None:
+    """Concurrent tasks on one event loop, through arecord, with fsync per line (the thread path)."""
+    log = AuditLog(log_path, fsync="line")
+
+    async def session(n: int) -> None:
+        for i in range(25):
+            await log.arecord(event(session_id=f"task{n}", arguments={"call_id": i}))
+
+    await asyncio.gather(*(session(n) for n in range(8)))
+    log.close()
+    assert len(records(log_path)) == 200
+    assert verify(log_path).ok
+
+
+async def test_arecord_without_fsync_writes_inline(log_path: Path) -> None:
+    """The cheap path needs no worker thread."""
+    with AuditLog(log_path) as log:
+        event_id = await log.arecord(event())
+    assert records(log_path)[0]["event_id"] == event_id
+
+
+def test_two_logs_on_one_path_in_one_process_share_the_chain(log_path: Path) -> None:
+    """Each instance finds the chain head another instance wrote."""
+    first, second = AuditLog(log_path), AuditLog(log_path)
+    for _ in range(5):
+        first.record(event())
+        second.record(event())
+    first.close()
+    second.close()
+    assert [line["seq"] for line in records(log_path)] == list(range(1, 11))
+    assert verify(log_path).ok
+
+
+def test_reopening_a_log_continues_its_chain(log_path: Path) -> None:
+    """A restarted server appends to the same chain."""
+    with AuditLog(log_path) as log:
+        log.record(event())
+    with AuditLog(log_path) as log:
+        log.record(event())
+    first, second = records(log_path)
+    assert second["prev"] == first["hash"]
+    assert second["seq"] == 2
+
+
+def test_a_file_removed_under_the_writer_is_recreated(log_path: Path) -> None:
+    """The writer notices PATH is gone and starts a new file rather than writing into the void."""
+    with AuditLog(log_path) as log:
+        log.record(event())
+        log_path.unlink()
+        log.record(event())
+    assert len(records(log_path)) == 1
+
+
+def test_directory_path_makes_the_audit_unavailable(tmp_path: Path) -> None:
+    """The server must refuse the call when the line cannot be written."""
+    log = AuditLog(tmp_path)
+    with pytest.raises(AuditUnavailable, match="Is a directory"):
+        log.record(event())
+
+
+def test_missing_directory_makes_the_audit_unavailable_at_open(tmp_path: Path) -> None:
+    """open() lets the server fail at startup instead of on the first call."""
+    with pytest.raises(AuditUnavailable):
+        AuditLog(tmp_path / "nowhere" / "audit.jsonl").open()
+
+
+def test_read_only_directory_makes_the_audit_unavailable(tmp_path: Path) -> None:
+    """Permissions, not just paths, are honoured."""
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only directories")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(AuditUnavailable):
+        AuditLog(locked / "audit.jsonl").record(event())
+
+
+def test_not_required_audit_warns_and_lets_the_call_proceed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """required=False is the documented relaxation: a warning, no exception."""
+    log = AuditLog(tmp_path, required=False)
+    with caplog.at_level(logging.WARNING, logger="aircall_mcp.audit"):
+        event_id = log.record(event())
+    assert event_id
+    assert any("tag_call" in message and "not written" in message for message in caplog.messages)
+
+
+def test_stderr_sink_writes_json_lines_and_never_stdout(log_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """stdout is the MCP protocol on stdio; the container copy goes to stderr."""
+    with AuditLog(log_path, also_stderr=True) as log:
+        log.record(event())
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = json.loads(captured.err)
+    assert line["summary"].startswith("support-agent asked to tag call 1234")
+    assert line == records(log_path)[0]
+
+
+def test_stderr_only_sink_keeps_a_chain_in_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a file, the stderr lines still chain and verify."""
+    log = AuditLog(None, also_stderr=True)
+    for _ in range(3):
+        log.record(event())
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = [json.loads(text) for text in captured.err.splitlines()]
+    assert [line["seq"] for line in lines] == [1, 2, 3]
+    assert lines[2]["prev"] == lines[1]["hash"]
+
+
+def test_stderr_only_sink_that_cannot_write_is_unavailable() -> None:
+    """With stderr as the only sink, a closed stream means the call is not recorded."""
+    stream = io.StringIO()
+    stream.close()
+    with pytest.raises(AuditUnavailable):
+        AuditLog(None, also_stderr=True, stderr=stream).record(event())
+
+
+def test_a_log_needs_somewhere_to_write() -> None:
+    """No file and no stderr is a configuration error, caught at construction."""
+    with pytest.raises(ValueError, match="file, stderr"):
+        AuditLog(None)
+
+
+def test_rotation_without_backups_is_refused(log_path: Path) -> None:
+    """Rotating into nothing would delete lines."""
+    with pytest.raises(ValueError, match="backup"):
+        AuditLog(log_path, max_bytes=1000, backups=0)
+
+
+def test_unknown_decision_is_a_programming_error() -> None:
+    """The vocabulary is closed so that tail filters and reviewers find every line."""
+    with pytest.raises(ValueError, match="decision"):
+        event(decision="approved")

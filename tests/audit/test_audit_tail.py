@@ -1,0 +1,119 @@
+"""`audit tail`: summaries, filters and follow mode, with no real sleeping."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from audit_helpers import StepClock, event
+
+from aircall_mcp.audit import AuditLog, tail, tail_command
+
+
+def _mixed_log(path: Path) -> AuditLog:
+    log = AuditLog(path, clock=StepClock())
+    log.record(event())
+    log.record(event(agent="analyst", tool="delete_call", action="delete call 9", decision="denied", rule="tools.deny"))
+    log.record(event(agent="analyst", tool="get_call", action="get call 9", access="read"))
+    log.record(event(tool="delete_contact", action="delete contact 5", decision="confirmed", http_status=204))
+    return log
+
+
+def test_tail_prints_timestamped_summaries(log_path: Path) -> None:
+    """Each line is the timestamp then the sentence."""
+    _mixed_log(log_path).close()
+    out = io.StringIO()
+    assert tail(log_path, lines=2, out=out) == 2
+    assert out.getvalue().splitlines() == [
+        "2025-03-14T09:26:53.592Z  analyst asked to get call 9: allowed, done in 180 ms (HTTP 201).",
+        "2025-03-14T09:26:53.593Z  support-agent asked to delete contact 5: confirmed by the user, done in 180 ms "
+        "(HTTP 204).",
+    ]
+
+
+def test_tail_filters_by_agent_tool_and_decision(log_path: Path) -> None:
+    """Filters combine."""
+    _mixed_log(log_path).close()
+
+    def shown(**filters: str) -> list[str]:
+        out = io.StringIO()
+        tail(log_path, out=out, **filters)
+        return [line.split("  ", 1)[1] for line in out.getvalue().splitlines()]
+
+    assert len(shown(agent="analyst")) == 2
+    assert shown(tool="delete_call") == [
+        "analyst asked to delete call 9: denied by tools.deny; nothing was sent to Aircall."
+    ]
+    assert len(shown(decision="confirmed")) == 1
+    assert shown(agent="analyst", decision="allowed") == ["analyst asked to get call 9: allowed, done in 180 ms (HTTP 201)."]
+    assert shown(agent="nobody") == []
+
+
+def test_follow_prints_lines_written_while_it_waits(log_path: Path) -> None:
+    """Each poll the injected sleep writes a record; the stop callback ends the loop."""
+    log = _mixed_log(log_path)
+    polls: list[float] = []
+
+    def sleep(interval: float) -> None:
+        polls.append(interval)
+        log.record(event(agent="late-agent", action=f"get call {len(polls)}"))
+
+    out = io.StringIO()
+    printed = tail(log_path, follow=True, lines=0, out=out, sleep=sleep, stop=lambda: len(polls) >= 3, poll_interval=0.2)
+    log.close()
+    texts = out.getvalue().splitlines()
+    assert printed == 2
+    assert [text.split("  ", 1)[1].split(":")[0] for text in texts] == [
+        "late-agent asked to get call 1",
+        "late-agent asked to get call 2",
+    ]
+    assert polls == [0.2, 0.2, 0.2]
+
+
+def test_follow_keeps_up_across_rotation(log_path: Path) -> None:
+    """Lines appended just before a rotation and the ones after it are all printed, once."""
+    log = AuditLog(log_path, max_bytes=2000, backups=50)
+    log.record(event())
+    polls: list[float] = []
+
+    def sleep(interval: float) -> None:
+        polls.append(interval)
+        for _ in range(3):
+            log.record(event(session_id=f"poll{len(polls)}"))
+
+    out = io.StringIO()
+    printed = tail(log_path, follow=True, lines=0, out=out, sleep=sleep, stop=lambda: len(polls) >= 4)
+    log.close()
+    assert printed == 9
+
+
+def test_follow_waits_for_a_line_to_be_complete(log_path: Path) -> None:
+    """Half a line is held back until its newline arrives."""
+    _mixed_log(log_path).close()
+    whole = log_path.read_bytes().splitlines(keepends=True)[0]
+    steps = iter([whole[:40], whole[40:]])
+    polls: list[int] = []
+
+    def sleep(_: float) -> None:
+        polls.append(1)
+        with log_path.open("ab") as stream:
+            stream.write(next(steps, b""))
+
+    out = io.StringIO()
+    tail(log_path, follow=True, lines=0, out=out, sleep=sleep, stop=lambda: len(polls) >= 3)
+    assert len(out.getvalue().splitlines()) == 1
+
+
+def test_tail_command_reports_a_missing_file(tmp_path: Path) -> None:
+    """Exit code 2 and a message on the error stream."""
+    err = io.StringIO()
+    assert tail_command(tmp_path / "absent.jsonl", out=io.StringIO(), err=err) == 2
+    assert "cannot read" in err.getvalue()
+
+
+def test_tail_command_prints_and_exits_zero(log_path: Path) -> None:
+    """The CLI glue returns 0 after printing."""
+    _mixed_log(log_path).close()
+    out = io.StringIO()
+    assert tail_command(log_path, decision="denied", out=out) == 0
+    assert "denied by tools.deny" in out.getvalue()

@@ -1,0 +1,211 @@
+"""Arguments are validated like Aircall would, then turned into exactly the request Aircall expects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from aircall_mcp.catalogue import action_text, build_request, by_name
+from aircall_mcp.endpoint import Endpoint, PreparedRequest
+
+
+def _endpoint(name: str) -> Endpoint:
+    endpoint = by_name(name)
+    assert endpoint is not None
+    return endpoint
+
+
+def _args(name: str, arguments: dict[str, Any]) -> BaseModel:
+    return _endpoint(name).input_model.model_validate(arguments)
+
+
+def _request(name: str, arguments: dict[str, Any]) -> PreparedRequest:
+    return build_request(_endpoint(name), _args(name, arguments))
+
+
+def _error_locations(name: str, arguments: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with pytest.raises(ValidationError) as caught:
+        _args(name, arguments)
+    return [error["loc"] for error in caught.value.errors()]
+
+
+def _error_text(name: str, arguments: dict[str, Any]) -> str:
+    with pytest.raises(ValidationError) as caught:
+        _args(name, arguments)
+    return str(caught.value)
+
+
+# ----------------------------------------------------------------------------------------------- build_request
+
+
+def test_list_arguments_go_to_the_query_as_strings_and_max_items_stays_here() -> None:
+    request = _request(
+        "list_calls", {"per_page": 50, "page": 2, "from": 1_700_000_000, "fetch_contact": True, "max_items": 500}
+    )
+    assert request == PreparedRequest(
+        method="GET",
+        path="/v1/calls",
+        query={"per_page": "50", "page": "2", "from": "1700000000", "fetch_contact": "true"},
+        body=None,
+    )
+
+
+def test_false_flags_are_sent_as_the_word_false() -> None:
+    assert _request("get_call", {"call_id": 7, "fetch_short_urls": False}).query == {"fetch_short_urls": "false"}
+
+
+def test_tag_filters_are_repeated_tags_brackets_keys() -> None:
+    request = _request("search_calls", {"tags": [3, 5], "direction": "inbound"})
+    assert request.path == "/v1/calls/search"
+    assert request.query == {"tags[]": ["3", "5"], "direction": "inbound"}
+
+
+def test_post_arguments_go_to_the_body_and_path_ids_into_the_path() -> None:
+    request = _request("tag_call", {"call_id": 9_007_199_254_740_993, "tags": [56]})
+    assert request == PreparedRequest(
+        method="POST", path="/v1/calls/9007199254740993/tags", query={}, body={"tags": [56]}
+    )
+
+
+def test_query_fields_of_a_put_travel_in_the_query() -> None:
+    request = _request(
+        "update_webhook",
+        {"webhook_id": "0b6a7c4e-1f0e-4a56-9a53-1c2f2b7d9e11", "events": ["call.ended"], "events_action": "add"},
+    )
+    assert request.method == "PUT"
+    assert request.path == "/v1/webhooks/0b6a7c4e-1f0e-4a56-9a53-1c2f2b7d9e11"
+    assert request.query == {"events_action": "add"}
+    assert request.body == {"events": ["call.ended"]}
+
+
+def test_an_email_user_id_is_url_quoted_in_the_path() -> None:
+    assert _request("get_user", {"user_id": "john.doe+ops@aircall.io"}).path == "/v2/users/john.doe%2Bops%40aircall.io"
+    assert _request("get_user", {"user_id": 42}).path == "/v2/users/42"
+
+
+def test_post_and_put_without_fields_send_no_body() -> None:
+    assert _request("add_team_member", {"team_id": 3, "user_id": 4}) == PreparedRequest(
+        method="POST", path="/v1/teams/3/users/4", query={}, body=None
+    )
+    assert _request("archive_call", {"call_id": 1}).body is None
+
+
+def test_nested_bodies_are_sent_as_json_without_nulls() -> None:
+    request = _request(
+        "create_contact",
+        {"first_name": "Ada", "phone_numbers": [{"label": "Work", "value": "+33612345678"}]},
+    )
+    assert request.body == {"first_name": "Ada", "phone_numbers": [{"label": "Work", "value": "+33612345678"}]}
+
+
+def test_a_delete_sends_nothing_but_the_path() -> None:
+    request = _request("delete_contact_email", {"contact_id": 12, "email_id": 34})
+    assert request == PreparedRequest(method="DELETE", path="/v1/contacts/12/email_details/34", query={}, body=None)
+
+
+def test_transfer_sends_only_the_chosen_destination() -> None:
+    request = _request("transfer_call", {"call_id": 5, "team_id": 2, "dispatching_strategy": "random"})
+    assert request.body == {"team_id": 2, "dispatching_strategy": "random"}
+
+
+def test_action_text_renders_arguments_for_the_audit() -> None:
+    endpoint = _endpoint("tag_call")
+    assert action_text(endpoint, _args("tag_call", {"call_id": 1234, "tags": [56]})) == "tag call 1234 with tags [56]"
+    transfer = _endpoint("transfer_call")
+    text = action_text(transfer, _args("transfer_call", {"call_id": 1, "number": "+14155550100"}))
+    assert text == "transfer call 1 to an external number"
+    update = _endpoint("update_contact")
+    text = action_text(update, _args("update_contact", {"contact_id": 3, "last_name": "Lovelace"}))
+    assert text == "update contact 3: last_name"
+
+
+# ----------------------------------------------------------------------------------------------- validation
+
+
+def test_per_page_above_50_is_refused_naming_the_field() -> None:
+    assert _error_locations("list_calls", {"per_page": 51}) == [("per_page",)]
+
+
+def test_max_items_above_the_aircall_cap_is_refused() -> None:
+    assert _error_locations("list_contacts", {"max_items": 10_001}) == [("max_items",)]
+
+
+def test_an_unknown_argument_is_refused_naming_it() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _args("get_call", {"call_id": 1, "include_everything": True})
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("include_everything",)
+    assert error["type"] == "extra_forbidden"
+
+
+def test_a_phone_number_not_in_e164_is_refused_naming_the_field() -> None:
+    assert _error_locations("transfer_call", {"call_id": 1, "number": "06 12 34 56 78"}) == [("number",)]
+    assert _error_locations("prefill_dialer", {"user_id": 1, "to": "+0123456789"}) == [("to",)]
+
+
+def test_two_transfer_destinations_are_refused() -> None:
+    assert "exactly one of user_id, team_id or number" in _error_text(
+        "transfer_call", {"call_id": 1, "user_id": 2, "team_id": 3}
+    )
+    assert "exactly one" in _error_text("transfer_call", {"call_id": 1})
+
+
+def test_a_dispatching_strategy_without_a_team_is_refused() -> None:
+    assert "only with team_id" in _error_text(
+        "transfer_call", {"call_id": 1, "user_id": 2, "dispatching_strategy": "random"}
+    )
+
+
+def test_a_blank_comment_is_refused() -> None:
+    assert _error_locations("comment_call", {"call_id": 1, "content": "   "}) == [("content",)]
+
+
+def test_tag_names_are_refused_where_ids_are_needed() -> None:
+    assert _error_locations("tag_call", {"call_id": 1, "tags": ["urgent"]}) == [("tags", 0)]
+
+
+def test_a_contact_with_21_phone_numbers_is_refused() -> None:
+    phones = [{"label": "Work", "value": f"+3361234{index:04d}"} for index in range(21)]
+    assert _error_locations("create_contact", {"phone_numbers": phones}) == [("phone_numbers",)]
+
+
+def test_a_contact_needs_a_phone_number() -> None:
+    assert _error_locations("create_contact", {"first_name": "Ada"}) == [("phone_numbers",)]
+
+
+def test_a_colour_that_is_not_hex_is_refused() -> None:
+    assert _error_locations("create_tag", {"name": "VIP", "color": "red"}) == [("color",)]
+
+
+def test_a_plain_http_webhook_url_is_refused() -> None:
+    assert _error_locations("create_webhook", {"url": "http://example.com/hook"}) == [("url",)]
+
+
+def test_an_update_without_any_change_is_refused_listing_what_may_change() -> None:
+    text = _error_text("update_tag", {"tag_id": 4})
+    assert "name, color, description" in text
+
+
+def test_events_action_without_events_is_refused() -> None:
+    assert "events_action needs events" in _error_text("update_webhook", {"webhook_id": "abc", "events_action": "add"})
+
+
+def test_user_id_is_a_number_or_an_email_but_nothing_else() -> None:
+    assert _args("get_user", {"user_id": "7"}).model_dump()["user_id"] == 7
+    assert _args("get_user", {"user_id": "ada@example.com"}).model_dump()["user_id"] == "ada@example.com"
+    with pytest.raises(ValidationError):
+        _args("get_user", {"user_id": "../company"})
+
+
+def test_a_time_window_that_ends_before_it_starts_is_refused() -> None:
+    assert "from must not be after to" in _error_text("list_calls", {"from": 200, "to": 100})
+
+
+def test_searching_contacts_needs_a_criterion() -> None:
+    assert "phone_number or email" in _error_text("search_contacts", {"per_page": 5})
+
+
+def test_a_webhook_id_cannot_smuggle_a_path() -> None:
+    assert _error_locations("get_webhook", {"webhook_id": "../users"})
