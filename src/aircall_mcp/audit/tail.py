@@ -43,8 +43,10 @@ class _Reader:
         except FileNotFoundError:
             return lines
         if current.st_ino != self.inode:
-            # Rotated: whatever was appended to the old file before the switch was drained above.
+            # Rotated: the old file was drained above; files rotated since then are read whole, oldest first.
             self.stream.close()
+            for newer in self._rotated_since():
+                lines += newer.read_bytes().splitlines()
             self.stream = self.path.open("rb")
             self.inode = current.st_ino
             self.partial = b""
@@ -54,6 +56,21 @@ class _Reader:
             self.stream.seek(0)
             self.partial = b""
         return lines
+
+    def _rotated_since(self) -> list[Path]:
+        """PATH.(i-1) ... PATH.1 when the file we were reading is now PATH.i (several rotations in one poll)."""
+        newer: list[Path] = []
+        index = 1
+        while True:
+            candidate = self.path.with_name(f"{self.path.name}.{index}")
+            try:
+                if os.stat(candidate).st_ino == self.inode:
+                    return list(reversed(newer))
+            except FileNotFoundError:
+                # Our file is gone (retention): nothing can be recovered in order.
+                return []
+            newer.append(candidate)
+            index += 1
 
     def _drain(self) -> list[bytes]:
         data = self.partial + self.stream.read()
