@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 import re
 import stat
 import threading
@@ -169,8 +170,6 @@ def test_missing_directory_makes_the_audit_unavailable_at_open(tmp_path: Path) -
 
 def test_read_only_directory_makes_the_audit_unavailable(tmp_path: Path) -> None:
     """Permissions, not just paths, are honoured."""
-    import os
-
     if os.geteuid() == 0:
         pytest.skip("root writes into read-only directories")
     locked = tmp_path / "locked"

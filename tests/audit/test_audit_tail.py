@@ -35,9 +35,9 @@ def test_tail_filters_by_agent_tool_and_decision(log_path: Path) -> None:
     """Filters combine."""
     _mixed_log(log_path).close()
 
-    def shown(**filters: str) -> list[str]:
+    def shown(agent: str | None = None, tool: str | None = None, decision: str | None = None) -> list[str]:
         out = io.StringIO()
-        tail(log_path, out=out, **filters)
+        tail(log_path, out=out, agent=agent, tool=tool, decision=decision)
         return [line.split("  ", 1)[1] for line in out.getvalue().splitlines()]
 
     assert len(shown(agent="analyst")) == 2
@@ -45,7 +45,9 @@ def test_tail_filters_by_agent_tool_and_decision(log_path: Path) -> None:
         "analyst asked to delete call 9: denied by tools.deny; nothing was sent to Aircall."
     ]
     assert len(shown(decision="confirmed")) == 1
-    assert shown(agent="analyst", decision="allowed") == ["analyst asked to get call 9: allowed, done in 180 ms (HTTP 201)."]
+    assert shown(agent="analyst", decision="allowed") == [
+        "analyst asked to get call 9: allowed, done in 180 ms (HTTP 201)."
+    ]
     assert shown(agent="nobody") == []
 
 
@@ -59,7 +61,9 @@ def test_follow_prints_lines_written_while_it_waits(log_path: Path) -> None:
         log.record(event(agent="late-agent", action=f"get call {len(polls)}"))
 
     out = io.StringIO()
-    printed = tail(log_path, follow=True, lines=0, out=out, sleep=sleep, stop=lambda: len(polls) >= 3, poll_interval=0.2)
+    printed = tail(
+        log_path, follow=True, lines=0, out=out, sleep=sleep, stop=lambda: len(polls) >= 3, poll_interval=0.2
+    )
     log.close()
     texts = out.getvalue().splitlines()
     assert printed == 2

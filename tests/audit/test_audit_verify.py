@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from audit_helpers import event, records
@@ -129,7 +130,7 @@ def test_partial_last_line_is_reported_distinctly_and_the_next_writer_recovers(l
 
 def test_editing_a_recovered_fragment_is_detected(log_path: Path) -> None:
     """The fragment stays evidence: its hash is in the next line."""
-    lines = _write(log_path, 2)
+    _write(log_path, 2)
     with log_path.open("ab") as stream:
         stream.write(b'{"partial":')
     with AuditLog(log_path) as log:
@@ -186,8 +187,8 @@ def test_deleted_rotated_file_in_the_middle_is_detected(log_path: Path) -> None:
     assert (report.first_bad_line, report.problem) == (1, "removed or inserted")
 
 
-def records_after_fragment(path: Path) -> dict[str, object]:
-    line: dict[str, object] = json.loads(path.read_bytes().splitlines()[-1])
+def records_after_fragment(path: Path) -> dict[str, Any]:
+    line: dict[str, Any] = json.loads(path.read_bytes().splitlines()[-1])
     return line
 
 

@@ -189,7 +189,10 @@ async def test_items_past_the_cap_are_never_served_but_total_counts_them(start_s
 
 async def test_default_cap_stops_at_10000_calls(start_sandbox: Any) -> None:
     started = time.perf_counter()
-    async with start_sandbox(calls=10_050, contacts=200) as sb, httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c:
+    async with (
+        start_sandbox(calls=10_050, contacts=200) as sb,
+        httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c,
+    ):
         last = (await c.get("/v1/calls", params={"per_page": 50, "page": 200})).json()
         beyond = (await c.get("/v1/calls", params={"per_page": 50, "page": 201})).json()
     assert last["meta"]["count"] == 50

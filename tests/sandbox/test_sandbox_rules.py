@@ -79,9 +79,7 @@ async def test_dispatching_strategy_is_only_allowed_with_a_team(
 
 
 @pytest.mark.parametrize("bad", ["0612345678", "+33 6 12 34 56 78", "+0612345678", "33612345678", 33612345678])
-async def test_phone_numbers_must_be_e164(
-    sandbox: SandboxHandle, sandbox_http: httpx2.AsyncClient, bad: Any
-) -> None:
+async def test_phone_numbers_must_be_e164(sandbox: SandboxHandle, sandbox_http: httpx2.AsyncClient, bad: Any) -> None:
     state = sandbox.sandbox.state
     available_user = next(u.id for u in state.users.values() if u.availability == "available")
     transfer = await sandbox_http.post(f"/v1/calls/{_ongoing(sandbox)[0]}/transfers", json={"number": bad})
@@ -92,9 +90,7 @@ async def test_phone_numbers_must_be_e164(
     _assert_400(dial, "E.164")
 
 
-async def test_transfer_to_an_e164_number_is_accepted(
-    sandbox: SandboxHandle, sandbox_http: httpx2.AsyncClient
-) -> None:
+async def test_transfer_to_an_e164_number_is_accepted(sandbox: SandboxHandle, sandbox_http: httpx2.AsyncClient) -> None:
     r = await sandbox_http.post(f"/v1/calls/{_ongoing(sandbox)[0]}/transfers", json={"number": "+33612345678"})
     assert r.status_code == 204
 
@@ -226,9 +222,7 @@ async def test_update_contact_refuses_blank_defined_fields(
 
 
 async def test_malformed_json_is_400(sandbox_http: httpx2.AsyncClient) -> None:
-    r = await sandbox_http.post(
-        "/v1/tags", content=b'{"name": "broken"', headers={"Content-Type": "application/json"}
-    )
+    r = await sandbox_http.post("/v1/tags", content=b'{"name": "broken"', headers={"Content-Type": "application/json"})
     _assert_400(r, "JSON")
 
 

@@ -148,7 +148,7 @@ class AuditLog:
         event_id = str(uuid.uuid4())
         members = event.fields()
         members["summary"] = summarize(event)
-        body: dict[str, Any] = self._scrubber.clean(members)
+        body = self._scrubber.clean_fields(members)
         body["event_id"] = event_id
         body["v"] = SCHEMA_VERSION
         try:

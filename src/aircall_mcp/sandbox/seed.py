@@ -208,7 +208,9 @@ def _teams(ws: Workspace, rng: random.Random, count: int) -> None:
         tid = 52_001 + i
         name = TEAM_NAMES[i] if i < len(TEAM_NAMES) else f"Team {i + 1}"
         size = min(len(user_ids), rng.randint(3, 8))
-        ws.teams[tid] = Team(tid, name, SEED_EPOCH - rng.randrange(100, 800) * DAY - rng.randrange(DAY), rng.sample(user_ids, k=size))
+        ws.teams[tid] = Team(
+            tid, name, SEED_EPOCH - rng.randrange(100, 800) * DAY - rng.randrange(DAY), rng.sample(user_ids, k=size)
+        )
     ws.start_counter("team", 52_001 + count)
 
 

@@ -191,7 +191,7 @@ class Workspace:
     calls: dict[int, Call] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     campaigns: dict[int, DialerCampaign] = field(default_factory=dict)  # by user id
-    _counters: dict[str, Iterator[int]] = field(default_factory=dict, repr=False)
+    _counters: dict[str, Iterator[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def next_id(self, kind: str) -> int:
         """A fresh id for `kind`, above every id the seed used for it."""

@@ -1,0 +1,93 @@
+"""paginate(): follows next_page_link, re-sends every filter, stops at max_items and at the cap, reports why."""
+
+from __future__ import annotations
+
+import httpx2
+from pydantic import SecretStr
+
+from aircall_mcp.client import AircallClient, BasicCredentials
+from aircall_mcp.endpoint import PreparedRequest
+
+from .conftest import MakeRig, Rig
+
+
+async def test_every_page_resends_all_original_filters_including_fetch_flags(rig: Rig) -> None:
+    """Aircall's links drop fetch_*; each page still carries fetch_contact, order and the window."""
+    progress: list[tuple[int, int, int | None]] = []
+
+    async def on_page(pages: int, items: int, total: int | None) -> None:
+        progress.append((pages, items, total))
+
+    query = {"per_page": "50", "order": "desc", "from": "0", "fetch_contact": "true"}
+    result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls", query), max_items=120, on_page=on_page)
+    assert len(result.items) == 120
+    assert result.pages == 3
+    assert result.total == 300
+    assert result.more_available
+    assert not result.capped
+    assert result.stats.attempts == 3
+    assert progress == [(1, 50, 300), (2, 100, 300), (3, 120, 300)]
+    assert [r.query["page"] for r in rig.requests[1:]] == [["2"], ["3"]]
+    for recorded in rig.requests:
+        assert recorded.query["fetch_contact"] == ["true"]
+        assert recorded.query["order"] == ["desc"]
+        assert recorded.query["from"] == ["0"]
+        assert recorded.query["per_page"] == ["50"]
+    assert len({c["id"] for c in result.items}) == 120
+
+
+async def test_last_page_ends_paging_with_nothing_more_available(rig: Rig) -> None:
+    """Walking every contact ends on the page whose next_page_link is null."""
+    result = await rig.client.paginate(PreparedRequest("GET", "/v1/contacts", {"per_page": "50"}), max_items=10_000)
+    assert len(result.items) == result.total == 120
+    assert result.pages == 3
+    assert not result.more_available
+    assert not result.capped
+
+
+async def test_paging_stops_at_the_cap_and_says_so(make_rig: MakeRig) -> None:
+    """The sandbox serves only the first 100 of 300 matches: capped=True and more_available=True."""
+    async with make_rig(pagination_cap=100) as rig:
+        result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls", {"per_page": "50"}), max_items=1_000)
+        assert len(result.items) == 100
+        assert result.capped
+        assert result.more_available
+        assert result.total == 300
+        assert result.pages == 2
+
+
+async def test_client_cap_stops_paging_even_if_links_continue(make_rig: MakeRig) -> None:
+    """The client's own cap (10,000 in production) ends paging and reports capped."""
+    async with make_rig(client={"pagination_cap": 100}) as rig:
+        result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls", {"per_page": "50"}), max_items=1_000)
+        assert len(result.items) == 100
+        assert result.capped
+        assert len(rig.requests) == 2
+
+
+async def test_meta_without_link_keys_means_no_next_page(rig: Rig) -> None:
+    """Webhooks' meta has no link keys: one page, no guessing from count < total."""
+    result = await rig.client.paginate(PreparedRequest("GET", "/v1/webhooks", {"per_page": "1"}), max_items=50)
+    assert result.pages == 1
+    assert len(result.items) == 1
+    assert result.more_available == (result.total is not None and result.total > 1)
+    assert not result.capped
+
+
+async def test_next_page_link_to_another_origin_is_not_followed() -> None:
+    """A next_page_link pointing elsewhere ends paging: credentials never leave the configured origin."""
+    hosts: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        hosts.append(request.url.host)
+        meta = {"total": 4, "per_page": 2, "current_page": 1, "next_page_link": "https://evil.example/v1/tags?page=2"}
+        return httpx2.Response(200, json={"tags": [{"id": 1}, {"id": 2}], "meta": meta})
+
+    credentials = BasicCredentials(api_id=SecretStr("id"), api_token=SecretStr("token"))
+    async with AircallClient(
+        credentials, "https://api.aircall.io", limiter=False, transport=httpx2.MockTransport(handler)
+    ) as client:
+        result = await client.paginate(PreparedRequest("GET", "/v1/tags"), max_items=10)
+    assert hosts == ["api.aircall.io"]
+    assert result.pages == 1
+    assert result.more_available
