@@ -32,6 +32,12 @@ class ManualClock:
         self.now += seconds
 
 
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    """A fake clock for SandboxConfig(clock=...): time stands still until advance() is called."""
+    return ManualClock()
+
+
 StartSandbox = Callable[..., contextlib.AbstractAsyncContextManager[SandboxHandle]]
 
 

@@ -942,7 +942,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="Create webhook",
         description=(
             "Send Aircall events to an https URL (all events unless you list some); at most 100 per company. "
-            "The result holds the token Aircall puts in every delivery, to verify them."
+            "Its verification token is withheld from agents: an operator reads it in the Aircall Dashboard."
         ),
         action="create a webhook",
     ),

@@ -7,12 +7,15 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio
 
-from aircall_mcp import __version__
+from aircall_mcp import __version__, audit, grants
+from aircall_mcp.catalogue import CATALOGUE
+from aircall_mcp.http import ConfigurationError, HttpSettings
+from aircall_mcp.sandbox import SandboxConfig, serve_forever
+from aircall_mcp.wiring import ServeOptions, StartupError, serve
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -33,7 +36,7 @@ def default_audit_path(env: Mapping[str, str]) -> Path:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aircall-mcp",
-        description="The Aircall API as MCP tools, under per-agent grants, with one shared rate budget and an audit trail.",
+        description="The Aircall API as MCP tools, under per-agent grants, one shared rate budget and an audit trail.",
     )
     parser.add_argument("--version", action="version", version=f"aircall-mcp {__version__}")
     parser.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
@@ -45,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--grants", type=Path, help=f"grant files directory (env {ENV_GRANTS}; default ./grants)")
     serve.add_argument("--audit-log", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG})")
     serve.add_argument("--audit-stderr", action="store_true", help="also write audit lines to stderr")
-    serve.add_argument("--audit-fsync", choices=["never", "line"], default="never", help="fsync after each line")
+    serve.add_argument("--audit-fsync", choices=["never", "line"], default="never", help="fsync every line or never")
     serve.add_argument(
         "--audit-optional", action="store_true", help="act even when the audit cannot be written (not advised)"
     )
@@ -73,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("agent")
     token.add_argument("--grants", type=Path)
 
-    audit = commands.add_parser("audit", help="read the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit = commands.add_parser("audit", help="read the audit trail").add_subparsers(
+        dest="audit_command", required=True
+    )
     verify = audit.add_parser("verify", help="check the hash chain; non-zero exit at the first bad line")
     verify.add_argument("files", nargs="+", type=Path)
     tail = audit.add_parser("tail", help="print the human summaries")
@@ -104,8 +109,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     )
     try:
         if args.command == "serve":
-            anyio.run(_serve, args, environ)
-            return 0
+            return _serve(args, environ)
         if args.command == "sandbox":
             return _run_sandbox(args)
         if args.command == "grants":
@@ -122,27 +126,42 @@ def _grants_dir(args: argparse.Namespace, env: Mapping[str, str]) -> Path:
     return Path(args.grants or env.get(ENV_GRANTS) or "grants")
 
 
-async def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> None:
-    from aircall_mcp.wiring import serve
-
-    agent = args.agent or env.get(ENV_AGENT)
-    audit_path = Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env))
-    async with AsyncExitStack() as stack:
-        await serve(args, env, stack, agent=agent, grants_dir=_grants_dir(args, env), audit_path=audit_path)
+def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    options = ServeOptions(
+        transport=args.transport,
+        agent=args.agent or env.get(ENV_AGENT),
+        grants_dir=_grants_dir(args, env),
+        audit_path=Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env)),
+        audit_stderr=args.audit_stderr,
+        audit_fsync=args.audit_fsync,
+        audit_required=not args.audit_optional,
+        sandbox=args.sandbox,
+        rate_limit=args.rate_limit,
+        max_wait_seconds=args.max_wait,
+        http=HttpSettings(
+            host=args.host,
+            port=args.port,
+            anonymous_agent=args.anonymous_agent,
+            stateless=args.stateless,
+            allowed_hosts=tuple(args.allowed_host),
+            allowed_origins=tuple(args.allowed_origin),
+            max_body_bytes=args.max_body_bytes,
+        ),
+    )
+    try:
+        anyio.run(serve, options, env)
+    except (StartupError, ConfigurationError) as exc:
+        raise UsageError(str(exc)) from exc
+    return 0
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from aircall_mcp.sandbox import SandboxConfig, serve_forever
-
     config = SandboxConfig(seed=args.seed, rate_limit=args.rate_limit or None, rate_window_seconds=args.rate_window)
     serve_forever(config, host=args.host, port=args.port)
     return 0
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from aircall_mcp import grants
-    from aircall_mcp.catalogue import CATALOGUE
-
     directory = _grants_dir(args, env)
     if args.grants_command == "check":
         problems, ok = grants.check_directory(directory, CATALOGUE)
@@ -161,8 +180,6 @@ def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from aircall_mcp import audit
-
     if args.audit_command == "verify":
         return audit.verify_command(args.files, out=sys.stdout)
     path = Path(args.file or env.get(ENV_AUDIT_LOG) or default_audit_path(env))

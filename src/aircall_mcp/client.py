@@ -337,7 +337,8 @@ class AircallClient:
                     else:
                         slot.complete(None)
                 logger.debug("%s %s -> %s after %.0f ms", method, path, failure.value, _ms(self.clock, sent_at))
-                if self.retry.should_retry(method, failure, attempts=attempts):
+                # 429s have their own retry budget; they do not use up the attempts for failures.
+                if self.retry.should_retry(method, failure, attempts=attempts - rate_limited):
                     retries += 1
                     retry_wait += await self._backoff(retries)
                     continue
@@ -379,7 +380,9 @@ class AircallClient:
                         await self.clock.sleep(delay)
                         rate_wait += delay
                     continue
-            elif status >= 500 and self.retry.should_retry(method, Failure.SERVER_ERROR, attempts=attempts):
+            elif status >= 500 and self.retry.should_retry(
+                method, Failure.SERVER_ERROR, attempts=attempts - rate_limited
+            ):
                 retries += 1
                 retry_wait += await self._backoff(retries)
                 continue

@@ -12,6 +12,7 @@ from mcp.server import Server
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -84,7 +85,11 @@ class GrantTokenVerifier:
             return None
         # The token itself is not kept on the identity: nothing downstream needs it, so nothing can leak it.
         return AccessToken(
-            token="[redacted]", client_id=agent, scopes=[SCOPE], subject=agent, claims={"iss": "aircall-mcp"}
+            token="[redacted]",  # noqa: S106 - a placeholder, deliberately not the token
+            client_id=agent,
+            scopes=[SCOPE],
+            subject=agent,
+            claims={"iss": "aircall-mcp"},
         )
 
 
@@ -119,7 +124,7 @@ def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettin
         # No resource_server_url: with static tokens we advertise no OAuth metadata, because clients that see it
         # (Claude Code among them) drop their configured Authorization header and start an OAuth flow.
         auth=AuthSettings(
-            issuer_url="http://127.0.0.1",  # type: ignore[arg-type]  # pydantic coerces the URL string
+            issuer_url=AnyHttpUrl("http://127.0.0.1"),
             resource_server_url=None,
             validate_token_resource=False,
             required_scopes=[SCOPE],

@@ -15,6 +15,9 @@ from aircall_mcp.endpoint import Endpoint
 
 # Aircall never returns more than this many items for one list or search query.
 AIRCALL_ITEM_CAP = 10_000
+# Secrets Aircall puts in its answers: a webhook's `token` lets anyone forge deliveries to its receiver, so it
+# never reaches an agent's context (operators read it in the Aircall Dashboard).
+WITHHELD_KEYS = frozenset({"token"})
 
 
 def shape_result(
@@ -79,7 +82,7 @@ def _more_after(meta: dict[str, Any]) -> bool:
 
 
 def prune(value: Any) -> Any:
-    """`value` without None and without empty lists or dicts, at any depth. 0, False and "" are kept."""
+    """`value` without None, empty lists or dicts, or withheld secrets, at any depth. 0, False and "" are kept."""
     if isinstance(value, dict):
         return _pruned_dict(value)
     if isinstance(value, list):
@@ -89,7 +92,7 @@ def prune(value: Any) -> Any:
 
 
 def _pruned_dict(value: dict[str, Any]) -> dict[str, Any]:
-    pruned = ((key, prune(item)) for key, item in value.items())
+    pruned = ((key, prune(item)) for key, item in value.items() if key not in WITHHELD_KEYS)
     return {key: item for key, item in pruned if not _is_empty(item)}
 
 

@@ -25,12 +25,20 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ValidationError
 
 from aircall_mcp import __version__
-from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable
-from aircall_mcp.catalogue import CATALOGUE, build_request, to_mcp_tool
+from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable, Phase, Transport
+from aircall_mcp.catalogue import CATALOGUE, action_text, build_request, to_mcp_tool
 from aircall_mcp.client import AircallClient, PageCollection
 from aircall_mcp.endpoint import Access, Endpoint
-from aircall_mcp.errors import AircallError
-from aircall_mcp.grants import Decision, Grant, GrantStore, decide, filter_and_redact, redact_arguments
+from aircall_mcp.errors import AircallError, SendStats
+from aircall_mcp.grants import (
+    Decision,
+    Grant,
+    GrantStore,
+    check_call_scope,
+    decide,
+    filter_and_redact,
+    redact_arguments,
+)
 from aircall_mcp.results import compact_json, shape_result
 
 logger = logging.getLogger("aircall_mcp.server")
@@ -52,7 +60,7 @@ class Caller:
     """Who is calling: the agent whose grant applies, and where the call came from."""
 
     agent: str
-    transport: str
+    transport: Transport
     session_id: str | None
 
 
@@ -63,7 +71,7 @@ class Runtime:
     client: AircallClient
     grants: GrantStore
     audit: AuditLog
-    transport: str = "stdio"
+    transport: Transport = "stdio"
     # The agent served when the transport does not name one (stdio, in-memory, --anonymous-agent).
     default_agent: str | None = None
     catalogue: Sequence[Endpoint] = CATALOGUE
@@ -116,7 +124,9 @@ class ToolRunner:
 
     # -- tools/list ---------------------------------------------------------------------------------------
 
-    def list_tools(self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    def list_tools(
+        self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         grant = self.rt.grants.grant_for(self.caller(ctx).agent)
         names = [ep.name for ep in self.rt.catalogue if decide(grant, ep).allowed]
         start = _cursor_offset(params.cursor if params else None, len(names))
@@ -143,7 +153,9 @@ class ToolRunner:
         except Exception:
             logger.exception("unexpected failure in %s", params.name)
             audit.outcome(decision="allowed", error_kind="internal", reason="unexpected server failure")
-            return tool_error(f"{params.name} failed inside aircall-mcp (event {audit.last_event_id}); nothing more is known.")
+            return tool_error(
+                f"{params.name} failed inside aircall-mcp (event {audit.last_event_id}); nothing more is known."
+            )
 
     async def _call(
         self,
@@ -170,11 +182,11 @@ class ToolRunner:
             return tool_error(message)
         arguments = args.model_dump(mode="json", exclude_none=True)
         audit.arguments = redact_arguments(grant, arguments)
-        audit.action = _format_action(endpoint, arguments)
+        audit.action = action_text(endpoint, args)
 
         decision = decide(grant, endpoint, arguments)
         if decision.allowed and decision.scope_check_call_id is not None:
-            decision = await self._check_call_scope(grant, decision, caller)
+            decision = await self._check_call_scope(grant, endpoint, decision, caller)
         if not decision.allowed:
             audit.outcome(decision="denied", rule=decision.rule, reason=decision.reason)
             return tool_error(decision.reason)
@@ -238,21 +250,19 @@ class ToolRunner:
             raise MCPError(code=types.INVALID_REQUEST, message="No agent identity for this request.")
         return Caller(agent=self.rt.default_agent, transport=self.rt.transport, session_id=self.rt.process_session_id)
 
-    async def _check_call_scope(self, grant: Grant, decision: Decision, caller: Caller) -> Decision:
+    async def _check_call_scope(self, grant: Grant, endpoint: Endpoint, decision: Decision, caller: Caller) -> Decision:
         """A grant scoped to some numbers may act on a call only once the call is known to be on one."""
         call_id = decision.scope_check_call_id
         request = build_request(_GET_CALL, _GET_CALL.input_model.model_validate({"call_id": call_id}))
         try:
             response = await self.rt.client.send(request, agent=caller.agent, quota_per_minute=grant.quota_per_minute)
         except AircallError as exc:
-            return decision.refuse(rule="scope.numbers", reason=f"Could not check that call {call_id} is in scope: {exc}")
+            return decision.refuse(
+                rule="scope.numbers", reason=f"Could not check that call {call_id} is in scope: {exc}"
+            )
         call = response.data.get("call", {}) if isinstance(response.data, dict) else {}
-        if grant.call_in_scope(call):
-            return decision
-        return decision.refuse(
-            rule="scope.numbers",
-            reason=f"{caller.agent} may only act on calls on its numbers; call {call_id} is on another number.",
-        )
+        in_scope = check_call_scope(grant, endpoint, call)
+        return decision if in_scope.allowed else decision.refuse(rule=in_scope.rule, reason=in_scope.reason)
 
     async def _confirm(
         self,
@@ -289,8 +299,8 @@ class ToolRunner:
             )
         if not hmac.compare_digest(params.request_state, seal):
             return False
-        answer = responses["confirm"]
-        return isinstance(answer, types.ElicitResult) and _approved(answer)
+        reply = responses["confirm"]
+        return isinstance(reply, types.ElicitResult) and _approved(reply)
 
     def _seal(self, caller: Caller, params: types.CallToolRequestParams) -> str:
         """An opaque token tying a confirmation to this agent, tool and exact arguments."""
@@ -332,14 +342,6 @@ def _shape_pages(endpoint: Endpoint, args: BaseModel, pages: PageCollection) -> 
     )
 
 
-def _format_action(endpoint: Endpoint, arguments: Mapping[str, Any]) -> str:
-    class _Blank(dict[str, Any]):
-        def __missing__(self, key: str) -> str:
-            return "?"
-
-    return endpoint.action.format_map(_Blank(arguments))
-
-
 def tool_error(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
 
@@ -360,12 +362,8 @@ def describe_validation_error(endpoint: Endpoint, exc: ValidationError) -> str:
 
 
 def describe_aircall_error(endpoint: Endpoint, exc: AircallError) -> str:
-    text = f"{endpoint.name} failed: {exc}"
-    if exc.hint:
-        text += f" {exc.hint}"
-    if exc.maybe_applied:
-        text += " The request may have been applied by Aircall: check before calling it again."
-    return text
+    # str(exc) carries Aircall's own words, a hint for the model, and whether a write may have been applied.
+    return f"{endpoint.name} failed: {exc}"
 
 
 class _AuditTrail:
@@ -383,7 +381,7 @@ class _AuditTrail:
         self.arguments: dict[str, Any] = {}
         self.action = f"call {tool}"
         self.upstream: tuple[str, str] | None = None
-        self.stats: Any = None
+        self.stats: SendStats | None = None
         self.intent_id: str | None = None
         self.last_event_id: str | None = None
 
@@ -414,12 +412,13 @@ class _AuditTrail:
             reason=reason,
             http_status=error.status if error is not None else http_status,
             result_bytes=result_bytes,
-            aircall_error=str(error) if error is not None else None,
-            error_kind=type(error).__name__ if error is not None else error_kind,
+            aircall_error=_aircall_words(error),
+            error_kind=error.kind if error is not None else error_kind,
+            error_message=str(error) if error is not None else None,
             maybe_applied=error.maybe_applied if error is not None else None,
         )
 
-    def _write(self, *, phase: str, **fields: Any) -> str:
+    def _write(self, *, phase: Phase, **fields: Any) -> str:
         stats = self.stats
         event = AuditEvent(
             agent=self.caller.agent,
@@ -434,10 +433,16 @@ class _AuditTrail:
             upstream_method=self.upstream[0] if self.upstream else None,
             upstream_path=self.upstream[1] if self.upstream else None,
             retries=stats.retries if stats is not None else 0,
-            rate_limit_wait_ms=round(stats.rate_limit_wait_seconds * 1000) if stats is not None else 0,
+            rate_limit_wait_ms=round(stats.rate_limit_wait_seconds * 1000, 1) if stats is not None else 0.0,
             duration_ms=round((self.monotonic() - self.started) * 1000),
             intent_id=self.intent_id if phase == "outcome" else None,
             **fields,
         )
         self.last_event_id = self.log.record(event)
         return self.last_event_id
+
+
+def _aircall_words(error: AircallError | None) -> str | None:
+    if error is None:
+        return None
+    return "; ".join(text for text in (error.error, error.troubleshoot, error.message) if text) or None

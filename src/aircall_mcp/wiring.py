@@ -7,13 +7,19 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from aircall_mcp.audit import AuditLog
+import uvicorn
+from mcp.server.stdio import stdio_server
+
+from aircall_mcp.audit import AuditLog, AuditUnavailable, FsyncPolicy
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.client import DEFAULT_BASE_URL, AircallClient, BasicCredentials, credentials_from_env, secrets_of
+from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, base_url_from_env, credentials_from_env
+from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantError, GrantStore
-from aircall_mcp.http import HttpSettings
-from aircall_mcp.ratelimit import limiter_for
+from aircall_mcp.http import HttpSettings, build_http_app
+from aircall_mcp.sandbox import SandboxConfig, running_sandbox
+from aircall_mcp.server import Runtime, build_server
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -24,12 +30,12 @@ class StartupError(Exception):
 
 @dataclass(frozen=True)
 class ServeOptions:
-    transport: str
+    transport: Literal["stdio", "http"]
     agent: str | None
     grants_dir: Path
     audit_path: Path
     audit_stderr: bool = False
-    audit_fsync: str = "never"
+    audit_fsync: FsyncPolicy = "never"
     audit_required: bool = True
     sandbox: bool = False
     rate_limit: int = 120
@@ -40,8 +46,6 @@ class ServeOptions:
 @asynccontextmanager
 async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIterator[Runtime]:
     """Everything a served call needs, opened in dependency order and closed in reverse."""
-    from aircall_mcp.server import Runtime
-
     grants = GrantStore(options.grants_dir, CATALOGUE)
     default_agent = options.agent if options.transport == "stdio" else options.http.anonymous_agent
     if options.transport == "stdio" and not default_agent:
@@ -53,31 +57,63 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
             raise StartupError(f"refusing to serve {default_agent!r}: {exc}") from exc
 
     async with AsyncExitStack() as stack:
+        credentials: Credentials
         if options.sandbox:
-            from aircall_mcp.sandbox import SandboxConfig, running_sandbox
-
             sandbox = await stack.enter_async_context(running_sandbox(SandboxConfig()))
-            credentials = BasicCredentials.of(sandbox.config.api_id, sandbox.config.api_token)
+            credentials = BasicCredentials.model_validate(
+                {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}
+            )
             base_url = sandbox.base_url
             logger.warning("using the embedded Aircall sandbox at %s", base_url)
         else:
             try:
                 credentials = credentials_from_env(env)
-            except ValueError as exc:
+                base_url = base_url_from_env(env)
+            except ConfigurationError as exc:
                 raise StartupError(str(exc)) from exc
-            base_url = env.get("AIRCALL_BASE_URL") or DEFAULT_BASE_URL
-        limiter = limiter_for(
-            base_url, credentials, configured_limit=options.rate_limit, max_wait_seconds=options.max_wait_seconds
+        client = await stack.enter_async_context(
+            AircallClient(
+                credentials,
+                base_url,
+                configured_limit=options.rate_limit,
+                max_wait_seconds=options.max_wait_seconds,
+            )
         )
-        client = await stack.enter_async_context(AircallClient(credentials, base_url, limiter=limiter))
         audit = AuditLog(
             options.audit_path,
             fsync=options.audit_fsync,
             also_stderr=options.audit_stderr,
             required=options.audit_required,
-            secrets=[*secrets_of(credentials), *grants.token_hashes()],
+            secrets=[*credentials.secrets(), *grants.token_hashes()],
         )
+        try:
+            audit.open()
+        except AuditUnavailable as exc:
+            raise StartupError(f"cannot write the audit log {options.audit_path}: {exc}") from exc
         stack.callback(audit.close)
         yield Runtime(
             client=client, grants=grants, audit=audit, transport=options.transport, default_agent=default_agent
         )
+
+
+async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
+    """Serve until the client disconnects (stdio) or the process is told to stop (HTTP)."""
+    async with runtime_for(options, env) as runtime:
+        server = build_server(runtime)
+        if options.transport == "stdio":
+            async with stdio_server() as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+            return
+        app = build_http_app(server, runtime.grants, options.http)
+        config = uvicorn.Config(
+            app,
+            host=options.http.host,
+            port=options.http.port,
+            lifespan="on",
+            log_level="warning",
+            access_log=False,
+            # On SIGTERM uvicorn stops accepting, lets in-flight calls finish, then the audit is closed.
+            timeout_graceful_shutdown=int(options.http.graceful_shutdown_seconds),
+        )
+        logger.warning("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
+        await uvicorn.Server(config).serve()

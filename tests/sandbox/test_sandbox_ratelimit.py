@@ -6,19 +6,13 @@ import httpx2
 
 from aircall_mcp.sandbox import RateWindow
 
-START = 1_800_000_000.0
+START = 1_800_000_000.0  # the manual_clock fixture's starting time
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def test_rate_headers_are_on_every_authenticated_response_including_errors(start_sandbox: Any) -> None:
-    clock = Clock()
+async def test_rate_headers_are_on_every_authenticated_response_including_errors(
+    start_sandbox: Any, manual_clock: Any
+) -> None:
+    clock = manual_clock
     async with (
         start_sandbox(rate_limit=10, clock=clock) as sb,
         httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c,
@@ -35,16 +29,18 @@ async def test_rate_headers_are_on_every_authenticated_response_including_errors
         assert r.headers["X-AircallApi-Reset"] == str(int(START + 60))
 
 
-async def test_unauthenticated_requests_do_not_count_and_carry_no_rate_headers(start_sandbox: Any) -> None:
-    async with start_sandbox(rate_limit=10, clock=Clock()) as sb, httpx2.AsyncClient(base_url=sb.base_url) as c:
+async def test_unauthenticated_requests_do_not_count_and_carry_no_rate_headers(
+    start_sandbox: Any, manual_clock: Any
+) -> None:
+    async with start_sandbox(rate_limit=10, clock=manual_clock) as sb, httpx2.AsyncClient(base_url=sb.base_url) as c:
         r = await c.get("/v1/ping")
     assert r.status_code == 401
     assert "X-AircallApi-Remaining" not in r.headers
     assert sb.sandbox.rate.used == 0
 
 
-async def test_request_over_the_limit_is_429_and_not_applied(start_sandbox: Any) -> None:
-    clock = Clock()
+async def test_request_over_the_limit_is_429_and_not_applied(start_sandbox: Any, manual_clock: Any) -> None:
+    clock = manual_clock
     async with (
         start_sandbox(rate_limit=3, clock=clock) as sb,
         httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c,
@@ -61,8 +57,8 @@ async def test_request_over_the_limit_is_429_and_not_applied(start_sandbox: Any)
     assert len(sb.sandbox.state.tags) == tags_before
 
 
-async def test_advancing_the_clock_past_reset_opens_a_new_window(start_sandbox: Any) -> None:
-    clock = Clock()
+async def test_advancing_the_clock_past_reset_opens_a_new_window(start_sandbox: Any, manual_clock: Any) -> None:
+    clock = manual_clock
     async with (
         start_sandbox(rate_limit=2, clock=clock) as sb,
         httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c,
@@ -70,18 +66,18 @@ async def test_advancing_the_clock_past_reset_opens_a_new_window(start_sandbox: 
         await c.get("/v1/ping")
         await c.get("/v1/ping")
         assert (await c.get("/v1/ping")).status_code == 429
-        clock.now += 59.9
+        clock.advance(59.9)
         assert (await c.get("/v1/ping")).status_code == 429
-        clock.now += 0.1
+        clock.advance(0.1)
         fresh = await c.get("/v1/ping")
     assert fresh.status_code == 200
     assert fresh.headers["X-AircallApi-Remaining"] == "1"
     assert fresh.headers["X-AircallApi-Reset"] == str(int(START + 120))
 
 
-async def test_consume_and_reset_control_the_shared_budget(start_sandbox: Any) -> None:
+async def test_consume_and_reset_control_the_shared_budget(start_sandbox: Any, manual_clock: Any) -> None:
     async with (
-        start_sandbox(rate_limit=5, clock=Clock()) as sb,
+        start_sandbox(rate_limit=5, clock=manual_clock) as sb,
         httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c,
     ):
         sb.sandbox.rate.consume(4)

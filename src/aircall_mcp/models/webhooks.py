@@ -69,7 +69,6 @@ class Webhook(OutputModel):
     custom_name: str | None = None
     url: str | None = None
     active: bool | None = None
-    token: str | None = Field(None, description="shared secret sent in every delivery")
     events: list[str] | None = None
     created_at: str | None = None
 

@@ -67,8 +67,9 @@ class _EmbeddedServer(uvicorn.Server):
             connection.shutdown()  # idle keep-alive connections close now, busy ones after their response
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SHUTDOWN_TIMEOUT_SECONDS
-        while (self.server_state.connections or self.server_state.tasks) and loop.time() < deadline:
-            await asyncio.sleep(0.001)  # noqa: ASYNC110 - uvicorn exposes no event for "all closed"
+        # uvicorn exposes no event for "every connection closed", so poll briefly.
+        while (self.server_state.connections or self.server_state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
         for task in self.server_state.tasks:
             task.cancel()
         for server in self.servers:
