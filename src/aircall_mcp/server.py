@@ -166,12 +166,16 @@ class ToolRunner:
     ) -> types.CallToolResult | types.InputRequiredResult:
         grant = self.rt.grants.grant_for(caller.agent)
         endpoint = self.rt.endpoint(params.name)
-        if endpoint is None or not decide(grant, endpoint).allowed:
-            # An unknown tool and a hidden one answer alike, so a grant does not reveal what exists.
-            reason = f"{caller.agent} is not permitted to call {params.name!r} (no such tool in its grant)."
-            audit.outcome(decision="denied", rule="not in grant", reason=reason)
+        if endpoint is None:
+            reason = f"There is no tool named {params.name!r}; call tools/list for the tools this agent may use."
+            audit.outcome(decision="invalid", reason=reason)
             return tool_error(reason)
         audit.endpoint = endpoint
+        listed = decide(grant, endpoint)
+        if not listed.allowed:
+            # Not in the agent's tools/list either: refuse before even reading the arguments.
+            audit.outcome(decision="denied", rule=listed.rule, reason=listed.reason)
+            return tool_error(f"Not permitted: {listed.reason}")
 
         raw_args = dict(params.arguments or {})
         try:
@@ -189,7 +193,7 @@ class ToolRunner:
             decision = await self._check_call_scope(grant, endpoint, decision, caller)
         if not decision.allowed:
             audit.outcome(decision="denied", rule=decision.rule, reason=decision.reason)
-            return tool_error(decision.reason)
+            return tool_error(f"Not permitted: {decision.reason}")
 
         verdict = "allowed"
         if decision.needs_confirmation:

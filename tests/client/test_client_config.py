@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from typing import Any
 
 import httpx2
 import pytest
@@ -23,19 +24,19 @@ from aircall_mcp.errors import ConfigurationError, CredentialsRejected, Transpor
 from aircall_mcp.ratelimit import FakeClock, RetryPolicy
 
 API_ID = "id-7f3a9c"
-API_TOKEN = "tok-S3cr3t-e1b2"  # noqa: S105 - a fake credential for this test
+API_TOKEN = "tok-S3cr3t-e1b2"
 BASIC_ENV = {"AIRCALL_API_ID": API_ID, "AIRCALL_API_TOKEN": API_TOKEN}
 SECRETS = (API_ID, API_TOKEN, base64.b64encode(f"{API_ID}:{API_TOKEN}".encode()).decode())
 
 
-def _client(handler: httpx2.MockTransport | None = None, **options: object) -> AircallClient:
+def _client(handler: httpx2.MockTransport | None = None, **options: Any) -> AircallClient:
     return AircallClient(
         credentials_from_env(BASIC_ENV),
         "https://api.aircall.io",
         limiter=False,
         transport=handler,
         clock=FakeClock(auto_advance=True),
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 

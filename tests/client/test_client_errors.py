@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import httpx2
 import pytest
@@ -28,7 +30,7 @@ from aircall_mcp.ratelimit import RetryPolicy
 from .conftest import MakeRig, Rig, credentials_of
 
 
-def _first(table: dict[int, object]) -> int:
+def _first(table: Mapping[int, Any]) -> int:
     return next(iter(table))
 
 
@@ -107,7 +109,7 @@ async def test_bad_argument_maps_to_validation_error_with_the_field_named(rig: R
 
 async def test_sixth_comment_is_a_validation_error_with_aircalls_text(rig: Rig) -> None:
     """400 on a POST keeps "Maximum of 5 notes..." and says nothing was applied."""
-    call_id = _first(rig.sandbox.sandbox.state.calls)  # type: ignore[arg-type]
+    call_id = _first(rig.sandbox.sandbox.state.calls)
     request = PreparedRequest("POST", f"/v1/calls/{call_id}/comments", body={"content": "note"})
     existing = len(rig.sandbox.sandbox.state.calls[call_id].comments)
     for _ in range(5 - existing):
@@ -166,7 +168,7 @@ async def test_persistent_500_on_get_gives_server_error_after_max_attempts(rig: 
 async def test_503_on_post_is_not_retried_and_may_have_been_applied(rig: Rig) -> None:
     """A POST that met a 503 is sent once; the error says it may have been applied."""
     rig.sandbox.sandbox.faults.fail_next(1, status=503)
-    call_id = _first(rig.sandbox.sandbox.state.calls)  # type: ignore[arg-type]
+    call_id = _first(rig.sandbox.sandbox.state.calls)
     with pytest.raises(ServerError) as caught:
         await rig.client.send(PreparedRequest("POST", f"/v1/calls/{call_id}/comments", body={"content": "x"}))
     assert caught.value.maybe_applied
@@ -177,7 +179,7 @@ async def test_503_on_post_is_not_retried_and_may_have_been_applied(rig: Rig) ->
 async def test_dropped_connection_on_post_is_not_retried(rig: Rig) -> None:
     """The connection closes after Aircall applied the POST: one request, TransportError, maybe_applied."""
     rig.sandbox.sandbox.faults.drop_next(1, after_apply=True)
-    call_id = _first(rig.sandbox.sandbox.state.calls)  # type: ignore[arg-type]
+    call_id = _first(rig.sandbox.sandbox.state.calls)
     before = len(rig.sandbox.sandbox.state.calls[call_id].comments)
     with pytest.raises(TransportError) as caught:
         await rig.client.send(PreparedRequest("POST", f"/v1/calls/{call_id}/comments", body={"content": "once"}))
@@ -200,7 +202,7 @@ async def test_429_on_post_waits_for_the_reset_and_retries(make_rig: MakeRig) ->
     """Another integration spent the window: the POST gets a 429, waits until Reset, and succeeds."""
     async with make_rig(rate_limit=5, rate_window_seconds=30.0) as rig:
         rig.sandbox.sandbox.rate.consume(5)
-        call_id = _first(rig.sandbox.sandbox.state.calls)  # type: ignore[arg-type]
+        call_id = _first(rig.sandbox.sandbox.state.calls)
         response = await rig.client.send(
             PreparedRequest("POST", f"/v1/calls/{call_id}/comments", body={"content": "after the reset"})
         )

@@ -27,7 +27,11 @@ READS: list[tuple[str, Callable[[Workspace], PreparedRequest], str]] = [
     ("list_users_v2", lambda ws: PreparedRequest("GET", "/v2/users"), "users"),
     ("get_user_v2", lambda ws: PreparedRequest("GET", f"/v2/users/{_first(ws.users)}"), "user"),
     ("user_availabilities_v1", lambda ws: PreparedRequest("GET", "/v1/users/availabilities"), "users"),
-    ("user_availability_v1", lambda ws: PreparedRequest("GET", f"/v1/users/{_first(ws.users)}/availability"), "availability"),
+    (
+        "user_availability_v1",
+        lambda ws: PreparedRequest("GET", f"/v1/users/{_first(ws.users)}/availability"),
+        "availability",
+    ),
     ("list_teams", lambda ws: PreparedRequest("GET", "/v1/teams"), "teams"),
     ("get_team", lambda ws: PreparedRequest("GET", f"/v1/teams/{_first(ws.teams)}"), "team"),
     ("list_numbers", lambda ws: PreparedRequest("GET", "/v1/numbers"), "numbers"),
