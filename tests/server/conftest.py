@@ -15,9 +15,9 @@ import pytest
 from mcp import Client
 
 from aircall_mcp.audit import AuditLog
+from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
