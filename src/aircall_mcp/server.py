@@ -171,22 +171,24 @@ class ToolRunner:
             audit.outcome(decision="invalid", reason=reason)
             return tool_error(reason)
         audit.endpoint = endpoint
+        raw_args = dict(params.arguments or {})
+        audit.arguments = redact_arguments(grant, raw_args)
+        parsed = _parse_arguments(endpoint, raw_args)
+        if isinstance(parsed, BaseModel):
+            audit.action = action_text(endpoint, parsed)
+
         listed = decide(grant, endpoint)
         if not listed.allowed:
-            # Not in the agent's tools/list either: refuse before even reading the arguments.
+            # Not in the agent's tools/list either: refused before its arguments are even discussed.
             audit.outcome(decision="denied", rule=listed.rule, reason=listed.reason)
             return tool_error(f"Not permitted: {listed.reason}")
-
-        raw_args = dict(params.arguments or {})
-        try:
-            args = endpoint.input_model.model_validate(raw_args)
-        except ValidationError as exc:
-            message = describe_validation_error(endpoint, exc)
-            audit.outcome(decision="invalid", arguments=redact_arguments(grant, raw_args), reason=message)
+        if isinstance(parsed, ValidationError):
+            message = describe_validation_error(endpoint, parsed)
+            audit.outcome(decision="invalid", reason=message)
             return tool_error(message)
+        args = parsed
         arguments = args.model_dump(mode="json", exclude_none=True)
         audit.arguments = redact_arguments(grant, arguments)
-        audit.action = action_text(endpoint, args)
 
         decision = decide(grant, endpoint, arguments)
         if decision.allowed and decision.scope_check_call_id is not None:
@@ -315,6 +317,13 @@ class ToolRunner:
 _GET_CALL = next(ep for ep in CATALOGUE if ep.name == "get_call")
 
 
+def _parse_arguments(endpoint: Endpoint, raw: Mapping[str, Any]) -> BaseModel | ValidationError:
+    try:
+        return endpoint.input_model.model_validate(raw)
+    except ValidationError as exc:
+        return exc
+
+
 def _approved(answer: types.ElicitResult) -> bool:
     return answer.action == "accept" and bool((answer.content or {}).get("approve"))
 
@@ -401,14 +410,11 @@ class _AuditTrail:
         decision: str,
         rule: str | None = None,
         reason: str | None = None,
-        arguments: dict[str, Any] | None = None,
         http_status: int | None = None,
         result_bytes: int | None = None,
         error: AircallError | None = None,
         error_kind: str | None = None,
     ) -> None:
-        if arguments is not None:
-            self.arguments = arguments
         self._write(
             phase="outcome",
             decision=decision,
