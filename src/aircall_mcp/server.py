@@ -149,6 +149,12 @@ class ToolRunner:
             return await self._call(ctx, params, caller, audit)
         except AuditUnavailable as exc:
             logger.error("audit trail unavailable, refusing %s: %s", params.name, exc)
+            if audit.intent_id is not None:
+                # The intent line made it, the outcome did not: the request may already have reached Aircall.
+                return tool_error(
+                    "The audit trail failed after this request was sent: it may have been applied by Aircall, "
+                    "but its result is withheld because this server does not act unrecorded."
+                )
             return tool_error("Refused: the audit trail cannot be written, and this server does not act unrecorded.")
         except Exception:
             logger.exception("unexpected failure in %s", params.name)
