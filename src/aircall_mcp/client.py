@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -486,12 +486,17 @@ class AircallClient:
             page_number = _as_int(_first(current.query.get("page")), None) or _as_int(meta.get("current_page"), 1) or 1
             per_page = _as_int(meta.get("per_page"), None) or _as_int(_first(current.query.get("per_page")), None)
             reached = (page_number - 1) * (per_page or len(page_items)) + len(page_items)
+            beyond_reach = total is not None and total > reached
             link = meta.get("next_page_link")
-            next_request = self._next_page(request, link, page_number) if isinstance(link, str) else None
+            next_request: PreparedRequest | None = None
+            if isinstance(link, str):
+                next_request = self._next_page(request, link, page_number)
+            elif "next_page_link" not in meta and beyond_reach and page_items:
+                # Some lists (webhooks) carry no link keys at all: page on by number, with the original filters.
+                next_request = replace(request, query={**request.query, "page": str(page_number + 1)})
             if on_page is not None:
                 await on_page(pages, len(items), total)
 
-            beyond_reach = total is not None and total > reached
             if reached >= self.pagination_cap and (total is None or total > self.pagination_cap):
                 capped = more_available = True
             elif "next_page_link" in meta and link is None and beyond_reach:

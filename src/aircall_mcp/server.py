@@ -170,6 +170,8 @@ class ToolRunner:
         caller: Caller,
         audit: _AuditTrail,
     ) -> types.CallToolResult | types.InputRequiredResult:
+        # No request leaves unrecorded: a log that cannot be opened refuses the call before anything is sent.
+        self.rt.audit.open()
         grant = self.rt.grants.grant_for(caller.agent)
         endpoint = self.rt.endpoint(params.name)
         if endpoint is None:

@@ -65,13 +65,20 @@ async def test_client_cap_stops_paging_even_if_links_continue(make_rig: MakeRig)
         assert len(rig.requests) == 2
 
 
-async def test_meta_without_link_keys_means_no_next_page(rig: Rig) -> None:
-    """Webhooks' meta has no link keys: one page, no guessing from count < total."""
-    result = await rig.client.paginate(PreparedRequest("GET", "/v1/webhooks", {"per_page": "1"}), max_items=50)
-    assert result.pages == 1
-    assert len(result.items) == 1
-    assert result.more_available == (result.total is not None and result.total > 1)
+async def test_meta_without_link_keys_pages_on_by_number_with_the_filters(rig: Rig) -> None:
+    """Webhooks' meta has no link keys: pages follow by number while the total says more exist."""
+    total = len(rig.sandbox.sandbox.state.webhooks)
+    assert total > 1
+    rig.sandbox.sandbox.clear_requests()
+    request = PreparedRequest("GET", "/v1/webhooks", {"per_page": "1", "order": "desc"})
+    result = await rig.client.paginate(request, max_items=50)
+    assert result.pages == total
+    assert len(result.items) == total
+    assert not result.more_available
     assert not result.capped
+    sent = rig.requests
+    assert [r.query.get("page", ["1"])[0] for r in sent] == [str(n) for n in range(1, total + 1)]
+    assert all(r.query["order"] == ["desc"] for r in sent)
 
 
 async def test_next_page_link_to_another_origin_is_not_followed() -> None:

@@ -14,7 +14,7 @@ decision
     ``invalid``    the call could not be understood (unknown tool, arguments that fail validation);
                    nothing was sent and no grant rule was consulted.
 A call that was allowed or confirmed and then failed keeps its decision; the failure is recorded in
-``error_kind`` (the error's class name, e.g. ``NotFound``, ``TransportError``) with ``http_status``,
+``error_kind`` (the error's kind in snake case, e.g. ``not_found``, ``transport_error``) with ``http_status``,
 ``aircall_error`` (the text from Aircall's body) or ``error_message`` (our own words when Aircall said
 nothing, e.g. a timeout), and ``maybe_applied`` when Aircall may have acted anyway.
 """
