@@ -8,9 +8,6 @@ identify the agent -> find the tool -> validate arguments -> decide (grant) -> c
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 import time
 import uuid
@@ -27,8 +24,9 @@ from pydantic import BaseModel, ValidationError
 from aircall_mcp import __version__
 from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable, Phase, Transport
 from aircall_mcp.catalogue import CATALOGUE, action_text, build_request, to_mcp_tool
-from aircall_mcp.client import AircallClient, PageCollection
-from aircall_mcp.endpoint import Access, Endpoint
+from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
+from aircall_mcp.confirmation import Confirmations
+from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
 from aircall_mcp.errors import AircallError, SendStats
 from aircall_mcp.grants import (
     Decision,
@@ -45,8 +43,6 @@ logger = logging.getLogger("aircall_mcp.server")
 
 # A tools/list page. Large enough that a full grant fits in one page for most clients.
 TOOLS_PAGE_SIZE = 100
-# How long a person has to answer a confirmation before the call is declined.
-CONFIRM_TIMEOUT_SECONDS = 300.0
 
 INSTRUCTIONS = (
     "Tools for one Aircall phone-system account, limited to what this agent's grant allows. "
@@ -75,9 +71,7 @@ class Runtime:
     # The agent served when the transport does not name one (stdio, in-memory, --anonymous-agent).
     default_agent: str | None = None
     catalogue: Sequence[Endpoint] = CATALOGUE
-    confirm_timeout_seconds: float = CONFIRM_TIMEOUT_SECONDS
-    # Binds a modern-era confirmation round trip to the exact call that asked for it.
-    confirm_key: bytes = field(default_factory=lambda: uuid.uuid4().bytes + uuid.uuid4().bytes)
+    confirmations: Confirmations = field(default_factory=Confirmations)
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     monotonic: Callable[[], float] = time.monotonic
 
@@ -199,15 +193,17 @@ class ToolRunner:
         audit.arguments = redact_arguments(grant, arguments)
 
         decision = decide(grant, endpoint, arguments)
+        fetched: _Fetched | None = None
         if decision.allowed and decision.scope_check_call_id is not None:
-            decision = await self._check_call_scope(grant, endpoint, decision, caller)
+            decision, fetched = await self._check_call_scope(grant, endpoint, decision, caller)
         if not decision.allowed:
             audit.outcome(decision="denied", rule=decision.rule, reason=decision.reason)
             return tool_error(f"Not permitted: {decision.reason}")
 
         verdict = "allowed"
         if decision.needs_confirmation:
-            answer = await self._confirm(ctx, params, caller, endpoint, audit.action)
+            question = f"Agent {caller.agent!r} wants to {audit.action} ({endpoint.name}). Allow it?"
+            answer = await self.rt.confirmations.ask(ctx, params, caller.agent, question)
             if isinstance(answer, types.InputRequiredResult):
                 return answer
             verdict = "confirmed" if answer else "declined"
@@ -234,8 +230,11 @@ class ToolRunner:
                 result = _shape_pages(endpoint, args, pages)
                 status = 200
             else:
-                response = await self.rt.client.send(
-                    request, agent=caller.agent, quota_per_minute=grant.quota_per_minute
+                # A scope check that already fetched this very request (a plain get_call) is not sent twice.
+                response = (
+                    fetched.response
+                    if fetched is not None and fetched.request == request
+                    else await self.rt.client.send(request, agent=caller.agent, quota_per_minute=grant.quota_per_minute)
                 )
                 audit.stats = response.stats
                 status = response.status
@@ -264,62 +263,28 @@ class ToolRunner:
             raise MCPError(code=types.INVALID_REQUEST, message="No agent identity for this request.")
         return Caller(agent=self.rt.default_agent, transport=self.rt.transport, session_id=self.rt.process_session_id)
 
-    async def _check_call_scope(self, grant: Grant, endpoint: Endpoint, decision: Decision, caller: Caller) -> Decision:
+    async def _check_call_scope(
+        self, grant: Grant, endpoint: Endpoint, decision: Decision, caller: Caller
+    ) -> tuple[Decision, _Fetched | None]:
         """A grant scoped to some numbers may act on a call only once the call is known to be on one."""
         call_id = decision.scope_check_call_id
         request = build_request(_GET_CALL, _GET_CALL.input_model.model_validate({"call_id": call_id}))
         try:
             response = await self.rt.client.send(request, agent=caller.agent, quota_per_minute=grant.quota_per_minute)
         except AircallError as exc:
-            return decision.refuse(
-                rule="scope.numbers", reason=f"Could not check that call {call_id} is in scope: {exc}"
-            )
+            reason = f"could not check that call {call_id} is on a number in scope: {exc}"
+            return decision.refuse(rule="scope.numbers", reason=reason), None
         call = response.data.get("call", {}) if isinstance(response.data, dict) else {}
         in_scope = check_call_scope(grant, endpoint, call)
-        return decision if in_scope.allowed else decision.refuse(rule=in_scope.rule, reason=in_scope.reason)
+        if not in_scope.allowed:
+            return decision.refuse(rule=in_scope.rule, reason=in_scope.reason), None
+        return decision, _Fetched(request, response)
 
-    async def _confirm(
-        self,
-        ctx: ServerRequestContext[Any],
-        params: types.CallToolRequestParams,
-        caller: Caller,
-        endpoint: Endpoint,
-        action: str,
-    ) -> bool | types.InputRequiredResult:
-        """Ask a person, in whichever way this client's protocol era allows. False when nobody can be asked."""
-        message = f"Agent {caller.agent!r} wants to {action} ({endpoint.name}). Allow it?"
-        schema: types.ElicitRequestedSchema = {
-            "type": "object",
-            "properties": {"approve": {"type": "boolean", "title": "Approve", "description": message}},
-            "required": ["approve"],
-        }
-        capabilities = ctx.session.client_capabilities
-        if capabilities is None or capabilities.elicitation is None:
-            return False
-        seal = self._seal(caller, params)
-        if ctx.session.can_send_request:
-            answer = await ctx.session.elicit_form(message, schema, related_request_id=ctx.request_id)
-            return _approved(answer)
-        # 2026-07-28 has no server-to-client requests: ask the client to collect the answer and call again.
-        responses = params.input_responses or {}
-        if params.request_state is None or "confirm" not in responses:
-            return types.InputRequiredResult(
-                input_requests={
-                    "confirm": types.ElicitRequest(
-                        params=types.ElicitRequestFormParams(message=message, requested_schema=schema)
-                    )
-                },
-                request_state=seal,
-            )
-        if not hmac.compare_digest(params.request_state, seal):
-            return False
-        reply = responses["confirm"]
-        return isinstance(reply, types.ElicitResult) and _approved(reply)
 
-    def _seal(self, caller: Caller, params: types.CallToolRequestParams) -> str:
-        """An opaque token tying a confirmation to this agent, tool and exact arguments."""
-        payload = json.dumps([caller.agent, params.name, params.arguments or {}], sort_keys=True, default=str)
-        return hmac.new(self.rt.confirm_key, payload.encode(), hashlib.sha256).hexdigest()
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    request: PreparedRequest
+    response: AircallResponse
 
 
 _GET_CALL = next(ep for ep in CATALOGUE if ep.name == "get_call")
@@ -330,10 +295,6 @@ def _parse_arguments(endpoint: Endpoint, raw: Mapping[str, Any]) -> BaseModel | 
         return endpoint.input_model.model_validate(raw)
     except ValidationError as exc:
         return exc
-
-
-def _approved(answer: types.ElicitResult) -> bool:
-    return answer.action == "accept" and bool((answer.content or {}).get("approve"))
 
 
 def _cursor_offset(cursor: str | None, total: int) -> int:

@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from audit_helpers import event, records
-
 from aircall_mcp.audit import AuditLog, rotated_files, verify
+from tests.audit.audit_helpers import event, records
 
 # argv: path, writer name, records to write (-1: until killed), max_bytes ("none" for no rotation)
 WRITER = """

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit_helpers import event, records
-
 from aircall_mcp.audit import AuditLog, rotated_files, verify
+from tests.audit.audit_helpers import event, records
 
 
 def test_rotation_loses_no_line_and_the_chain_spans_files(log_path: Path) -> None:

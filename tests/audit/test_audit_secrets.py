@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from audit_helpers import event
-
 from aircall_mcp.audit import AuditLog, Scrubber
+from tests.audit.audit_helpers import event
 
 API_TOKEN = "sandbox-api-token-0123456789abcdef"
 ACCESS_TOKEN = "sandbox-oauth-token-fedcba9876543210"

@@ -13,9 +13,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from audit_helpers import StepClock, event, records
 
 from aircall_mcp.audit import AuditLog, AuditUnavailable, verify
+from tests.audit.audit_helpers import StepClock, event, records
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from audit_helpers import event
 
 from aircall_mcp.audit import AuditEvent, summarize
+from tests.audit.audit_helpers import event
 
 
 @pytest.mark.parametrize(

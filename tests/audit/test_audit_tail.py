@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from audit_helpers import StepClock, event
-
 from aircall_mcp.audit import AuditLog, tail, tail_command
+from tests.audit.audit_helpers import StepClock, event
 
 
 def _mixed_log(path: Path) -> AuditLog:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_helpers import event, records
 
 from aircall_mcp.audit import AuditLog, verify, verify_command
 from aircall_mcp.audit.chain import computed_hash
+from tests.audit.audit_helpers import event, records
 
 
 def _write(path: Path, count: int = 6) -> list[bytes]:

@@ -28,9 +28,7 @@ from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
 from aircall_mcp.ratelimit import RetryPolicy
 from aircall_mcp.server import Runtime, build_server
-
-# The harness fixture of tests/server/conftest.py (not importable: tests/server is not a package).
-Harness = Any
+from tests.server.conftest import Harness
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 ENDPOINTS = {ep.name: ep for ep in CATALOGUE}

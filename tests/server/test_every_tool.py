@@ -18,13 +18,13 @@ import mcp_types as types
 import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
-from tool_cases import CASES, ToolCase, first_user, live_call, matches
 
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.sandbox.state import Workspace
+from tests.server.tool_cases import CASES, ToolCase, first_user, live_call, matches
 
 if TYPE_CHECKING:
-    from conftest import Harness
+    from tests.server.conftest import Harness
 
 MODES = ["legacy", "auto"]
 # The protocol era each mode must actually negotiate, so both eras are really exercised.

@@ -22,9 +22,7 @@ from hypothesis import strategies as st
 
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.endpoint import Access, Area
-
-# The harness fixture of tests/server/conftest.py (not importable: tests/server is not a package).
-Harness = Any
+from tests.server.conftest import Harness
 
 TOOLS = [ep.name for ep in CATALOGUE]
 ENDPOINTS = {ep.name: ep for ep in CATALOGUE}

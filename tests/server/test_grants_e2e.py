@@ -20,9 +20,8 @@ from mcp import Client
 
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.endpoint import Access, Area, Endpoint
+from tests.server.conftest import Harness
 
-# The harness fixture of tests/server/conftest.py (not importable: tests/server is not a package).
-Harness = Any
 REPO_GRANTS = Path(__file__).resolve().parents[2] / "grants"
 
 MODES = pytest.mark.parametrize("mode", ["legacy", "auto"])
