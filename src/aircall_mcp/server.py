@@ -1,9 +1,10 @@
 """The MCP server: the catalogue, filtered by each agent's grant, served as tools.
 
-One call flows through `ToolRunner.call` top to bottom, once, in this order:
-identify the agent -> find the tool -> validate arguments -> decide (grant) -> confirm (a person)
--> audit intent -> send to Aircall (rate limit and retries live in the client) -> shape the result
--> filter and redact (grant) -> audit outcome -> answer.
+One call flows through `ToolRunner._call` top to bottom, once, in this order:
+identify the agent -> find the tool -> may this agent call it at all (grant) -> validate the arguments
+-> may it call it with these arguments (grant: constraints, number scope) -> confirm (a person)
+-> audit intent (writes) -> send to Aircall (rate limit and retries live in the client) -> shape the result
+-> filter and redact (grant) -> audit outcome -> answer. Every failure on the way is a tool error.
 """
 
 from __future__ import annotations
