@@ -99,6 +99,9 @@ def _add_http_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--allowed-host", action="append", default=[], help="extra Host header allowed (repeatable)")
     serve.add_argument("--allowed-origin", action="append", default=[], help="extra Origin allowed (repeatable)")
     serve.add_argument("--max-body-bytes", type=int, default=1_048_576, help="largest request body accepted")
+    serve.add_argument(
+        "--shutdown-grace", type=float, default=30.0, help="seconds calls in flight get to finish on SIGTERM"
+    )
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -146,6 +149,7 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             allowed_hosts=tuple(args.allowed_host),
             allowed_origins=tuple(args.allowed_origin),
             max_body_bytes=args.max_body_bytes,
+            graceful_shutdown_seconds=args.shutdown_grace,
         ),
     )
     try:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import ipaddress
 import secrets
+import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import uvicorn
 from mcp.server import Server
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
+from sse_starlette.sse import AppStatus
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -110,10 +116,50 @@ async def _healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettings) -> ASGIApp:
-    """The Streamable HTTP app at /mcp, with bearer auth from grant files, /healthz, and Host/Origin checks."""
+def check_settings(settings: HttpSettings) -> None:
+    """Refuse unsafe settings before anything is started (raises ConfigurationError)."""
     if settings.anonymous_agent is not None and not is_loopback(settings.host):
         raise ConfigurationError("--anonymous-agent is for local development and needs a loopback --host")
+    transport_security(settings)
+
+
+class DrainableApp:
+    """Counts the requests being answered, so shutdown can wait for calls in flight.
+
+    GET requests are not counted: on /mcp they are the long-lived standalone SSE streams of sessions, which
+    only end when the sessions do.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "GET":
+            await self._app(scope, receive, send)
+            return
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+
+def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettings) -> DrainableApp:
+    """The Streamable HTTP app at /mcp, with bearer auth from grant files, /healthz, and Host/Origin checks."""
+    check_settings(settings)
     app: Starlette = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=settings.stateless,
@@ -133,5 +179,61 @@ def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettin
         custom_starlette_routes=[Route("/healthz", _healthz, methods=["GET"])],
     )
     if settings.anonymous_agent is not None:
-        return _AnonymousBearer(app, settings._anonymous_token)
-    return app
+        return DrainableApp(_AnonymousBearer(app, settings._anonymous_token))
+    return DrainableApp(app)
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, stopping in the order a tool server needs.
+
+    1. Stop accepting connections. 2. Let the calls in flight finish (and be audited), up to the grace period.
+    3. End the MCP sessions (the app's lifespan), which closes their standalone GET streams: left open, those
+    would hold the process until the grace period ran out. 4. uvicorn's own shutdown, which finds little left.
+    """
+
+    def __init__(self, config: uvicorn.Config, app: DrainableApp, grace_seconds: float) -> None:
+        super().__init__(config)
+        self._app = app
+        self._grace_seconds = grace_seconds
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # idle keep-alive connections close now, busy ones after their response
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._app.wait_idle(), timeout=self._grace_seconds)
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+        await super().shutdown(sockets)  # its second lifespan.shutdown() returns at once
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises SIGTERM/SIGINT once it has stopped, which kills the process before `serve` can close
+        # the audit and the Aircall client; forgetting the signal lets them close, and the process exit 0.
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
+
+
+def http_server(app: DrainableApp, settings: HttpSettings) -> DrainingServer:
+    """The uvicorn server for `app` on settings.host:port (port 0: any free port), with a graceful shutdown."""
+    # sse-starlette (the SDK's SSE responses) cancels every SSE stream the moment uvicorn is told to exit, which
+    # would cut the answer of every call in flight. Shutdown is ordered by DrainingServer instead. This is
+    # process-wide; one process serves one server.
+    AppStatus.enable_automatic_graceful_drain = False  # what AppStatus.disable_automatic_graceful_drain() does
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        log_level="warning",
+        log_config=None,  # the CLI has configured logging (to stderr); uvicorn's loggers propagate to it
+        access_log=False,
+        timeout_graceful_shutdown=max(1, int(settings.graceful_shutdown_seconds)),
+    )
+    return DrainingServer(config, app, settings.graceful_shutdown_seconds)

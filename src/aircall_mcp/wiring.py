@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import uvicorn
 from mcp.server.stdio import stdio_server
 
 from aircall_mcp.audit import AuditLog, AuditUnavailable, FsyncPolicy
@@ -17,7 +16,7 @@ from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, base_url_from_env, credentials_from_env
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantError, GrantStore
-from aircall_mcp.http import HttpSettings, build_http_app
+from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -98,6 +97,8 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
 
 async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
     """Serve until the client disconnects (stdio) or the process is told to stop (HTTP)."""
+    if options.transport == "http":
+        check_settings(options.http)  # refuse unsafe settings before starting anything
     async with runtime_for(options, env) as runtime:
         server = build_server(runtime)
         if options.transport == "stdio":
@@ -105,15 +106,6 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
                 await server.run(read, write, server.create_initialization_options())
             return
         app = build_http_app(server, runtime.grants, options.http)
-        config = uvicorn.Config(
-            app,
-            host=options.http.host,
-            port=options.http.port,
-            lifespan="on",
-            log_level="warning",
-            access_log=False,
-            # On SIGTERM uvicorn stops accepting, lets in-flight calls finish, then the audit is closed.
-            timeout_graceful_shutdown=int(options.http.graceful_shutdown_seconds),
-        )
         logger.warning("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
-        await uvicorn.Server(config).serve()
+        # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit is closed.
+        await http_server(app, options.http).serve()

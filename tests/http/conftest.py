@@ -24,7 +24,7 @@ from aircall_mcp import grants
 from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.http import MCP_PATH, HttpSettings, build_http_app
+from aircall_mcp.http import MCP_PATH, HttpSettings, build_http_app, http_server
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -50,6 +50,7 @@ class HttpHarness:
     grants_dir: Path
     audit_path: Path
     tokens: dict[str, str]
+    serving: asyncio.Task[None]
 
     @property
     def url(self) -> str:
@@ -132,21 +133,11 @@ def start_http(tmp_path: Path) -> StartHttp:
                     default_agent=settings.anonymous_agent,
                 )
                 app = build_http_app(build_server(runtime), store, settings)
-                config = uvicorn.Config(
-                    app,
-                    host=settings.host,
-                    port=settings.port,
-                    lifespan="on",
-                    log_level="warning",
-                    access_log=False,
-                    log_config=None,
-                    timeout_graceful_shutdown=int(settings.graceful_shutdown_seconds),
-                )
-                server = uvicorn.Server(config)
+                server = http_server(app, settings)  # the server `aircall-mcp serve --transport http` runs
                 task = asyncio.create_task(server.serve(), name="aircall-mcp-http")
                 try:
                     base_url = await wait_started(server, task)
-                    yield HttpHarness(base_url, sandbox, server, grants_dir, audit_path, tokens)
+                    yield HttpHarness(base_url, sandbox, server, grants_dir, audit_path, tokens, task)
                 finally:
                     server.should_exit = True
                     await task
