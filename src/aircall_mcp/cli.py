@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Aircall API as MCP tools, under per-agent grants, one shared rate budget and an audit trail.",
     )
     parser.add_argument("--version", action="version", version=f"aircall-mcp {__version__}")
-    parser.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
+    parser.add_argument(
+        "--log-level", default="INFO", help="level of aircall-mcp's own stderr log (default INFO; libraries: WARNING)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or Streamable HTTP")
@@ -107,9 +109,11 @@ def _add_http_options(serve: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     environ = dict(os.environ if env is None else env)
     args = build_parser().parse_args(argv)
+    # stderr only: on stdio, stdout is the protocol. Libraries stay at WARNING so the log stays readable.
     logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logger.setLevel(args.log_level.upper())
     try:
         if args.command == "serve":
             return _serve(args, environ)

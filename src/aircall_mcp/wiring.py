@@ -63,7 +63,7 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
                 {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}
             )
             base_url = sandbox.base_url
-            logger.warning("using the embedded Aircall sandbox at %s", base_url)
+            logger.info("using the embedded Aircall sandbox at %s (no Aircall account needed)", base_url)
         else:
             try:
                 credentials = credentials_from_env(env)
@@ -102,10 +102,15 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
     async with runtime_for(options, env) as runtime:
         server = build_server(runtime)
         if options.transport == "stdio":
+            logger.info(
+                "serving agent %r over stdio (MCP on stdin/stdout); audit log %s",
+                runtime.default_agent,
+                options.audit_path,
+            )
             async with stdio_server() as (read, write):
                 await server.run(read, write, server.create_initialization_options())
             return
         app = build_http_app(server, runtime.grants, options.http)
-        logger.warning("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
+        logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
         # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit is closed.
         await http_server(app, options.http).serve()
