@@ -30,6 +30,7 @@ __all__ = [
     "shape_result",
     "to_mcp_tool",
     "tool_annotations",
+    "tool_description",
 ]
 
 _R, _W, _D = Access.READ, Access.WRITE, Access.DESTRUCTIVE
@@ -1032,13 +1033,20 @@ def _schemas(endpoint: Endpoint) -> tuple[dict[str, Any], dict[str, Any]]:
     return tool_schema(endpoint.input_model), tool_schema(endpoint.output_model)
 
 
+def tool_description(endpoint: Endpoint) -> str:
+    """The description a model reads: the entry's own words, then the webhook event a success triggers."""
+    if endpoint.webhook_event is None:
+        return endpoint.description
+    return f"{endpoint.description} Triggers webhook event {endpoint.webhook_event}."
+
+
 def to_mcp_tool(endpoint: Endpoint) -> types.Tool:
     """The MCP tool definition of `endpoint` (a fresh object: callers may adjust it)."""
     input_schema, output_schema = _schemas(endpoint)
     return types.Tool(
         name=endpoint.name,
         title=endpoint.title,
-        description=endpoint.description,
+        description=tool_description(endpoint),
         input_schema=copy.deepcopy(input_schema),
         output_schema=copy.deepcopy(output_schema),
         annotations=tool_annotations(endpoint),

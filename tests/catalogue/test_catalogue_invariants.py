@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aircall_mcp.catalogue import CATALOGUE, by_name, to_mcp_tool, tool_annotations
+from aircall_mcp.catalogue import CATALOGUE, by_name, to_mcp_tool, tool_annotations, tool_description
 from aircall_mcp.endpoint import Access, Endpoint
 
 # Every row of the endpoint contract (/tmp/plan/endpoints.md), in its order.
@@ -213,12 +213,19 @@ def test_list_tools_take_paging_and_report_whether_more_exist(endpoint: Endpoint
 @by_tool
 def test_description_fits_the_context_budget(endpoint: Endpoint) -> None:
     assert endpoint.description == endpoint.description.strip()
-    assert len(endpoint.description) <= MAX_DESCRIPTION_CHARS, len(endpoint.description)
-    assert endpoint.description.endswith(".")
+    seen = tool_description(endpoint)
+    assert len(seen) <= MAX_DESCRIPTION_CHARS, len(seen)
+    assert seen.endswith(".")
 
 
 def test_all_descriptions_together_fit_the_context_budget() -> None:
-    assert sum(len(endpoint.description) for endpoint in CATALOGUE) <= MAX_TOTAL_DESCRIPTION_CHARS
+    assert sum(len(tool_description(endpoint)) for endpoint in CATALOGUE) <= MAX_TOTAL_DESCRIPTION_CHARS
+
+
+@by_tool
+def test_a_tool_that_triggers_a_webhook_event_says_which(endpoint: Endpoint) -> None:
+    if endpoint.webhook_event is not None:
+        assert tool_description(endpoint).endswith(f"Triggers webhook event {endpoint.webhook_event}.")
 
 
 @by_tool
