@@ -139,6 +139,8 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         agent=args.agent or env.get(ENV_AGENT),
         grants_dir=_grants_dir(args, env),
         audit_path=Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env)),
+        # The default location is ours to create; a path the operator named must already have its directory.
+        audit_dir_create=not (args.audit_log or env.get(ENV_AUDIT_LOG)),
         audit_stderr=args.audit_stderr,
         audit_fsync=args.audit_fsync,
         audit_required=not args.audit_optional,

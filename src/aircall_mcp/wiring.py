@@ -33,6 +33,7 @@ class ServeOptions:
     agent: str | None
     grants_dir: Path
     audit_path: Path
+    audit_dir_create: bool = False
     audit_stderr: bool = False
     audit_fsync: FsyncPolicy = "never"
     audit_required: bool = True
@@ -86,8 +87,10 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
             secrets=[*credentials.secrets(), *grants.token_hashes()],
         )
         try:
+            if options.audit_dir_create:
+                options.audit_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             audit.open()
-        except AuditUnavailable as exc:
+        except (AuditUnavailable, OSError) as exc:
             raise StartupError(f"cannot write the audit log {options.audit_path}: {exc}") from exc
         stack.callback(audit.close)
         yield Runtime(

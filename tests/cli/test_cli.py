@@ -103,6 +103,22 @@ async def test_serve_over_stdio_on_the_sandbox_serves_the_agents_grant(tmp_path:
     assert all(line["transport"] == "stdio" and line["agent"] == "support-agent" for line in lines)
 
 
+async def test_the_quick_start_server_writes_its_audit_in_the_default_state_directory(tmp_path: Path) -> None:
+    """`make serve` on a fresh machine: no --audit-log, and the state directory does not exist yet."""
+    env = _subprocess_env(tmp_path)
+    assert not (tmp_path / "state").exists()
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "aircall_mcp", "serve", "--sandbox", "--grants", str(REPO_GRANTS), "--agent", "support-agent"],
+        env=env,
+    )
+    async with Client(params, mode="legacy") as client:  # type: ignore[arg-type]
+        assert not (await client.call_tool("list_tags", {})).is_error
+    default_log = tmp_path / "state" / "aircall-mcp" / "audit.jsonl"
+    assert [json.loads(line)["tool"] for line in default_log.read_text(encoding="utf-8").splitlines()] == ["list_tags"]
+    assert default_log.parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_serve_without_credentials_names_the_variables_to_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,21 +150,24 @@ def test_serve_refuses_to_start_with_a_broken_grant_for_its_agent(
     grants = tmp_path / "grants"
     grants.mkdir()
     (grants / "support-agent.yaml").write_text("areas:\n  calls: wrte\n", encoding="utf-8")
-    code = main(["serve", "--sandbox", "--agent", "support-agent", "--grants", str(grants)], env={})
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    code = main(["serve", "--sandbox", "--agent", "support-agent", "--grants", str(grants)], env=env)
     assert code == 2
     err = capsys.readouterr().err
     assert "support-agent.yaml" in err
     assert "write" in err  # the nearest valid level is suggested
+    assert not (tmp_path / "state").exists()  # a refused start leaves nothing behind
 
 
 def test_serve_refuses_an_agent_without_a_grant_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["serve", "--sandbox", "--agent", "nobody", "--grants", str(REPO_GRANTS)], env={})
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    code = main(["serve", "--sandbox", "--agent", "nobody", "--grants", str(REPO_GRANTS)], env=env)
     assert code == 2
     assert "nobody" in capsys.readouterr().err
 
 
-def test_serve_over_stdio_needs_an_agent(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["serve", "--sandbox", "--grants", str(REPO_GRANTS)], env={})
+def test_serve_over_stdio_needs_an_agent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["serve", "--sandbox", "--grants", str(REPO_GRANTS)], env={"XDG_STATE_HOME": str(tmp_path / "state")})
     assert code == 2
     assert "--agent" in capsys.readouterr().err
 
