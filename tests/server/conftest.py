@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from mcp import Client
@@ -18,6 +18,7 @@ from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
+from aircall_mcp.ratelimit import CompanyLimiter
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -55,11 +56,18 @@ class Harness:
         return [json.loads(line) for line in self.audit_path.read_text(encoding="utf-8").splitlines()]
 
     @contextlib.asynccontextmanager
-    async def connect(self, agent: str, *, mode: str = "legacy", **client_options: Any) -> AsyncIterator[Client]:
+    async def connect(
+        self,
+        agent: str,
+        *,
+        mode: str = "legacy",
+        limiter: CompanyLimiter | Literal[False] = False,
+        **client_options: Any,
+    ) -> AsyncIterator[Client]:
         credentials = BasicCredentials.model_validate(
             {"api_id": self.sandbox.config.api_id, "api_token": self.sandbox.config.api_token}
         )
-        async with AircallClient(credentials, self.sandbox.base_url, limiter=False) as aircall:
+        async with AircallClient(credentials, self.sandbox.base_url, limiter=limiter) as aircall:
             audit = AuditLog(self.audit_path, secrets=credentials.secrets())
             runtime = Runtime(
                 client=aircall,
