@@ -18,7 +18,7 @@ from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.ratelimit import CompanyLimiter
+from aircall_mcp.ratelimit import CompanyLimiter, RetryPolicy
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -47,6 +47,12 @@ class Harness:
         return path
 
     @property
+    def credentials(self) -> BasicCredentials:
+        return BasicCredentials.model_validate(
+            {"api_id": self.sandbox.config.api_id, "api_token": self.sandbox.config.api_token}
+        )
+
+    @property
     def requests(self) -> list[Any]:
         return list(self.sandbox.sandbox.requests)
 
@@ -62,13 +68,14 @@ class Harness:
         *,
         mode: str = "legacy",
         limiter: CompanyLimiter | Literal[False] = False,
+        retry: RetryPolicy | None = None,
+        audit: AuditLog | None = None,
         **client_options: Any,
     ) -> AsyncIterator[Client]:
-        credentials = BasicCredentials.model_validate(
-            {"api_id": self.sandbox.config.api_id, "api_token": self.sandbox.config.api_token}
-        )
-        async with AircallClient(credentials, self.sandbox.base_url, limiter=limiter) as aircall:
-            audit = AuditLog(self.audit_path, secrets=credentials.secrets())
+        """An MCP client served as `agent`; the audit log defaults to `audit_path` (closed on exit either way)."""
+        credentials = self.credentials
+        async with AircallClient(credentials, self.sandbox.base_url, limiter=limiter, retry=retry) as aircall:
+            audit = audit or AuditLog(self.audit_path, secrets=credentials.secrets())
             runtime = Runtime(
                 client=aircall,
                 grants=GrantStore(self.grants_dir, CATALOGUE),

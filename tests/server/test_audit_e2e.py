@@ -12,7 +12,6 @@ import contextlib
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,10 @@ from typing import Any
 import anyio
 import mcp_types as types
 import pytest
-from mcp import Client
 
 from aircall_mcp.audit import AuditLog, verify
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.grants import GrantStore
 from aircall_mcp.ratelimit import RetryPolicy
-from aircall_mcp.server import Runtime, build_server
 from tests.server.conftest import Harness
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
@@ -68,36 +63,11 @@ def outcomes(harness: Harness) -> list[dict[str, Any]]:
     return [line for line in harness.audit_lines() if line["phase"] == "outcome"]
 
 
-def credentials_of(harness: Harness) -> BasicCredentials:
-    config = harness.sandbox.config
-    return BasicCredentials.model_validate({"api_id": config.api_id, "api_token": config.api_token})
-
-
 def credential_strings(harness: Harness) -> list[str]:
     """The sandbox's credentials in every form they could leak: id, token, and the Basic header value."""
     config = harness.sandbox.config
     encoded = base64.b64encode(f"{config.api_id}:{config.api_token}".encode()).decode()
     return [config.api_id, config.api_token, encoded, f"Basic {encoded}"]
-
-
-@contextlib.asynccontextmanager
-async def serve(
-    harness: Harness, agent: str, audit: AuditLog, *, retry: RetryPolicy | None = None
-) -> AsyncIterator[Client]:
-    """Like harness.connect, with the audit log and retry policy chosen by the test."""
-    async with AircallClient(credentials_of(harness), harness.sandbox.base_url, limiter=False, retry=retry) as aircall:
-        runtime = Runtime(
-            client=aircall,
-            grants=GrantStore(harness.grants_dir, CATALOGUE),
-            audit=audit,
-            transport="memory",
-            default_agent=agent,
-        )
-        try:
-            async with Client(build_server(runtime), mode="legacy") as client:
-                yield client
-        finally:
-            audit.close()
 
 
 def check_documented_fields(line: dict[str, Any]) -> None:
@@ -255,8 +225,8 @@ async def test_write_answered_503_keeps_its_intent_and_records_aircalls_error(ha
 async def test_retried_read_reports_its_retries(harness: Harness, tmp_path: Path) -> None:
     call_id = next(iter(harness.sandbox.sandbox.state.calls))
     harness.sandbox.sandbox.faults.fail_next(1, status=503)
-    audit = AuditLog(tmp_path / "retries.jsonl", secrets=credentials_of(harness).secrets())
-    async with serve(harness, "tester", audit, retry=RetryPolicy(base_delay=0.0)) as client:
+    audit = AuditLog(tmp_path / "retries.jsonl", secrets=harness.credentials.secrets())
+    async with harness.connect("tester", audit=audit, retry=RetryPolicy(base_delay=0.0)) as client:
         result = await client.call_tool("get_call", {"call_id": call_id})
     assert not result.is_error, text(result)
     assert [r.status for r in harness.requests] == [503, 200]
@@ -357,7 +327,7 @@ def _unwritable_audit(harness: Harness, tmp_path: Path) -> AuditLog:
     # A parent that is a file: no process, root included, can create the log under it.
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("", encoding="utf-8")
-    return AuditLog(blocker / "audit.jsonl", secrets=credentials_of(harness).secrets())
+    return AuditLog(blocker / "audit.jsonl", secrets=harness.credentials.secrets())
 
 
 @pytest.mark.parametrize("tool", ["tag_call", "comment_call", "delete_tag", "no_such_tool"])
@@ -372,7 +342,7 @@ async def test_write_is_refused_and_nothing_sent_when_the_audit_cannot_be_writte
         "delete_tag": {"tag_id": tag_id},
         "no_such_tool": {},
     }[tool]
-    async with serve(harness, "tester", _unwritable_audit(harness, tmp_path)) as client:
+    async with harness.connect("tester", audit=_unwritable_audit(harness, tmp_path)) as client:
         result = await client.call_tool(tool, args)
     assert result.is_error
     assert "audit trail cannot be written" in text(result)
@@ -384,7 +354,7 @@ async def test_read_is_refused_and_nothing_sent_when_the_audit_cannot_be_written
     harness: Harness, tmp_path: Path
 ) -> None:
     call_id = next(iter(harness.sandbox.sandbox.state.calls))
-    async with serve(harness, "tester", _unwritable_audit(harness, tmp_path)) as client:
+    async with harness.connect("tester", audit=_unwritable_audit(harness, tmp_path)) as client:
         result = await client.call_tool("get_call", {"call_id": call_id})
     assert result.is_error
     assert "audit trail cannot be written" in text(result)
@@ -397,7 +367,7 @@ async def test_scoped_write_sends_not_even_its_scope_check_when_the_audit_cannot
     state = harness.sandbox.sandbox.state
     call = next(iter(state.calls.values()))
     harness.write_grant("scoped", f"areas: {{calls: write}}\nscope: {{numbers: [{call.number_id}]}}\n")
-    async with serve(harness, "scoped", _unwritable_audit(harness, tmp_path)) as client:
+    async with harness.connect("scoped", audit=_unwritable_audit(harness, tmp_path)) as client:
         result = await client.call_tool("tag_call", {"call_id": call.id, "tags": [next(iter(state.tags))]})
     assert result.is_error
     assert "audit trail cannot be written" in text(result)
