@@ -15,6 +15,22 @@ from aircall_mcp.endpoint import Endpoint
 
 # Aircall never returns more than this many items for one list or search query.
 AIRCALL_ITEM_CAP = 10_000
+# In list results, the users and numbers nested inside each item are references, not full copies: a page of calls
+# otherwise repeats the same user object in every comment, and a team repeats every member. The get_* tools return
+# them whole. Keys name where Aircall nests them; values are the fields a reference keeps.
+_USER_REFERENCE = ("id", "name", "email")
+_NUMBER_REFERENCE = ("id", "name", "digits")
+NESTED_REFERENCES: dict[str, tuple[str, ...]] = {
+    "user": _USER_REFERENCE,
+    "users": _USER_REFERENCE,
+    "assigned_to": _USER_REFERENCE,
+    "transferred_by": _USER_REFERENCE,
+    "transferred_to": _USER_REFERENCE,
+    "posted_by": _USER_REFERENCE,
+    "tagged_by": _USER_REFERENCE,
+    "number": _NUMBER_REFERENCE,
+    "numbers": _NUMBER_REFERENCE,
+}
 # Secrets Aircall puts in its answers: a webhook's `token` lets anyone forge deliveries to its receiver, so it
 # never reaches an agent's context (operators read it in the Aircall Dashboard).
 WITHHELD_KEYS = frozenset({"token"})
@@ -55,7 +71,9 @@ def _shape_listing(
 ) -> dict[str, Any]:
     envelope: dict[str, Any] = {list_key: data} if isinstance(data, list) else dict(data)
     shaped = _pruned_dict(envelope)
-    shaped.setdefault(list_key, [])  # an empty page is still a list: say so rather than omit the key
+    items = shaped.get(list_key)
+    # An empty page is still a list: say so rather than omit the key.
+    shaped[list_key] = [_with_references(item) for item in items] if isinstance(items, list) else []
     meta = shaped.get("meta")
     meta = meta if isinstance(meta, dict) else {}
     if more_available is None:
@@ -79,6 +97,26 @@ def _more_after(meta: dict[str, Any]) -> bool:
     if isinstance(page, int) and isinstance(per_page, int) and isinstance(total, int):
         return page * per_page < min(total, AIRCALL_ITEM_CAP)
     return False
+
+
+def _with_references(item: Any) -> Any:
+    """`item` with the users and numbers nested in it (at any depth) cut down to references."""
+    if isinstance(item, list):
+        return [_with_references(element) for element in item]
+    if not isinstance(item, dict):
+        return item
+    return {
+        key: _reference(NESTED_REFERENCES[key], value) if key in NESTED_REFERENCES else _with_references(value)
+        for key, value in item.items()
+    }
+
+
+def _reference(fields: tuple[str, ...], value: Any) -> Any:
+    if isinstance(value, list):
+        return [_reference(fields, element) for element in value]
+    if isinstance(value, dict):
+        return {key: value[key] for key in fields if key in value}
+    return value  # e.g. a dialer campaign's `number` is a phone number string
 
 
 def prune(value: Any) -> Any:

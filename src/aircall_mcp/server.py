@@ -48,7 +48,8 @@ TOOLS_PAGE_SIZE = 100
 INSTRUCTIONS = (
     "Tools for one Aircall phone-system account, limited to what this agent's grant allows. "
     "Ids come from list/search tools; tag ids come from list_tags. Phone numbers are E.164 (+33612345678). "
-    "All agents share one Aircall rate budget: prefer search and filters over paging through everything."
+    "All agents share one Aircall rate budget: prefer search and filters over paging through everything. "
+    "List results show nested users and numbers as references (id, name, email or digits); get tools give all fields."
 )
 
 

@@ -349,3 +349,71 @@ def test_a_body_that_is_not_an_object_is_wrapped() -> None:
 
 def test_compact_json_has_no_spaces_and_keeps_non_ascii() -> None:
     assert compact_json({"name": "Zoé", "ids": [1, 2]}) == '{"name":"Zoé","ids":[1,2]}'
+
+
+USER = {
+    "id": 7,
+    "direct_link": "https://api.aircall.io/v1/users/7",
+    "name": "Ava Patel",
+    "email": "ava@example.com",
+    "time_zone": "Europe/Paris",
+    "language": "fr-FR",
+    "availability_status": "available",
+}
+NUMBER = {
+    "id": 3,
+    "direct_link": "https://api.aircall.io/v1/numbers/3",
+    "name": "Paris",
+    "digits": "+33 1 76 11 11 11",
+    "country": "FR",
+    "users": [USER],
+    "messages": {"welcome": "https://example.com/welcome.mp3"},
+}
+LISTED_CALL = {
+    "id": 1,
+    "direct_link": "https://api.aircall.io/v1/calls/1",
+    "raw_digits": "+33 6 12 34 56 78",
+    "user": USER,
+    "number": NUMBER,
+    "contact": {
+        "id": 5,
+        "direct_link": "https://api.aircall.io/v1/contacts/5",
+        "first_name": "Lea",
+        "company_name": "X",
+    },
+    "teams": [{"id": 2, "name": "Sales", "users": [USER]}],
+    "comments": [{"id": 9, "content": "hi", "posted_by": USER}],
+}
+USER_REFERENCE = {"id": 7, "name": "Ava Patel", "email": "ava@example.com"}
+
+
+def test_list_results_cut_nested_users_and_numbers_down_to_references() -> None:
+    call = _shape("list_calls", {"calls": [LISTED_CALL], "meta": META})["calls"][0]
+    assert call["user"] == USER_REFERENCE
+    assert call["number"] == {"id": 3, "name": "Paris", "digits": "+33 1 76 11 11 11"}
+    assert call["comments"][0]["posted_by"] == USER_REFERENCE
+    assert call["teams"] == [{"id": 2, "name": "Sales", "users": [USER_REFERENCE]}]
+    # The listed item itself, and a contact asked for with fetch_contact, keep every field.
+    assert call["raw_digits"] == LISTED_CALL["raw_digits"]
+    assert call["direct_link"] == LISTED_CALL["direct_link"]
+    assert call["contact"] == LISTED_CALL["contact"]
+
+
+def test_listed_numbers_keep_their_own_fields_and_reference_their_users() -> None:
+    number = _shape("list_numbers", {"numbers": [NUMBER], "meta": META})["numbers"][0]
+    assert number["users"] == [USER_REFERENCE]
+    assert number["country"] == "FR"
+    assert number["messages"] == NUMBER["messages"]
+
+
+def test_getting_one_object_returns_its_nested_objects_whole() -> None:
+    call = _shape("get_call", {"call": LISTED_CALL})["call"]
+    assert call["user"] == USER
+    assert call["number"]["users"] == [USER]
+
+
+def test_a_phone_number_string_under_a_reference_key_is_left_alone() -> None:
+    page = {"numbers": [{"id": 1, "number": "+33612345678", "called": False}], "meta": META}
+    assert _shape("list_dialer_campaign_numbers", page)["numbers"] == [
+        {"id": 1, "number": "+33612345678", "called": False}
+    ]
