@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
-from mcp.server import Server, ServerRequestContext
+from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ValidationError
 
@@ -100,7 +101,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
         endpoint = runtime.endpoint(name)
         return None if endpoint is None else to_mcp_tool(endpoint).input_schema
 
-    return Server(
+    return _AircallServer(
         "aircall-mcp",
         version=__version__,
         title="Aircall",
@@ -111,20 +112,38 @@ def build_server(runtime: Runtime) -> Server[Any]:
     )
 
 
+class _AircallServer(Server[Any]):
+    """Advertises tools.listChanged (handshake era): editing a grant changes the tools an agent may see."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True), experimental_capabilities, extensions
+        )
+
+
 class ToolRunner:
     """The two handlers. Holds no per-call state: every request derives the caller afresh."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self._tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
+        # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
+        # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
+        self._shown: dict[str, tuple[str, ...]] = {}
 
     # -- tools/list ---------------------------------------------------------------------------------------
 
     def list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        grant = self.rt.grants.grant_for(self.caller(ctx).agent)
-        names = [ep.name for ep in self.rt.catalogue if decide(grant, ep).allowed]
+        agent = self.caller(ctx).agent
+        names = self._visible(self.rt.grants.grant_for(agent))
+        self._shown[agent] = names
         start = _cursor_offset(params.cursor if params else None, len(names))
         page = names[start : start + TOOLS_PAGE_SIZE]
         end = start + len(page)
@@ -132,6 +151,21 @@ class ToolRunner:
             tools=[self._tools[name] for name in page],
             next_cursor=str(end) if end < len(names) else None,
         )
+
+    def _visible(self, grant: Grant) -> tuple[str, ...]:
+        return tuple(ep.name for ep in self.rt.catalogue if decide(grant, ep).allowed)
+
+    async def _tell_if_tools_changed(self, ctx: ServerRequestContext[Any], agent: str, grant: Grant) -> None:
+        shown = self._shown.get(agent)
+        now = self._visible(grant)
+        if shown is None or shown == now:
+            return
+        self._shown[agent] = now
+        try:
+            # Handshake era: rides the connection's own channel. 2026-07-28 clients re-list on their own.
+            await ctx.session.send_tool_list_changed()
+        except Exception:  # a client that went away must not fail the call it made
+            logger.debug("could not send tools/list_changed to %s", agent, exc_info=True)
 
     # -- tools/call ---------------------------------------------------------------------------------------
 
@@ -169,6 +203,7 @@ class ToolRunner:
         # No request leaves unrecorded: a log that cannot be opened refuses the call before anything is sent.
         self.rt.audit.open()
         grant = self.rt.grants.grant_for(caller.agent)
+        await self._tell_if_tools_changed(ctx, caller.agent, grant)
         endpoint = self.rt.endpoint(params.name)
         if endpoint is None:
             reason = f"There is no tool named {params.name!r}; call tools/list for the tools this agent may use."
