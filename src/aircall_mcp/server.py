@@ -34,10 +34,12 @@ from aircall_mcp.grants import (
     Decision,
     Grant,
     GrantStore,
+    authorize,
     check_call_scope,
     decide,
     filter_and_redact,
     redact_arguments,
+    visible_tools,
 )
 from aircall_mcp.results import compact_json, shape_result
 
@@ -153,7 +155,7 @@ class ToolRunner:
         )
 
     def _visible(self, grant: Grant) -> tuple[str, ...]:
-        return tuple(ep.name for ep in self.rt.catalogue if decide(grant, ep).allowed)
+        return tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
 
     async def _tell_if_tools_changed(self, ctx: ServerRequestContext[Any], agent: str, grant: Grant) -> None:
         shown = self._shown.get(agent)
@@ -229,7 +231,7 @@ class ToolRunner:
         arguments = args.model_dump(mode="json", exclude_none=True)
         audit.arguments = redact_arguments(grant, arguments)
 
-        decision = decide(grant, endpoint, arguments)
+        decision = authorize(grant, endpoint, arguments)
         fetched: _Fetched | None = None
         if decision.allowed and decision.scope_check_call_id is not None:
             decision, fetched = await self._check_call_scope(grant, endpoint, decision, caller)
