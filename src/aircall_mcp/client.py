@@ -265,11 +265,6 @@ class AircallClient:
             trust_env=trust_env,
         )
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], **options: Any) -> AircallClient:
-        """Credentials and base URL from the environment mapping; other options as for the constructor."""
-        return cls(credentials_from_env(env), base_url_from_env(env), **options)
-
     def __repr__(self) -> str:
         auth = "basic" if isinstance(self._credentials, BasicCredentials) else "bearer"
         return f"AircallClient(base_url={self.base_url!r}, auth={auth!r})"

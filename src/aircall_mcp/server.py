@@ -80,9 +80,6 @@ class Runtime:
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     monotonic: Callable[[], float] = time.monotonic
 
-    def endpoint(self, name: str) -> Endpoint | None:
-        return next((ep for ep in self.catalogue if ep.name == name), None)
-
 
 def build_server(runtime: Runtime) -> Server[Any]:
     """The low-level MCP server whose two handlers both ask the grant."""
@@ -100,8 +97,8 @@ def build_server(runtime: Runtime) -> Server[Any]:
 
     def tool_input_schema(name: str) -> Mapping[str, Any] | None:
         # Lets modern HTTP validate Mcp-Param headers without re-running tools/list for every call.
-        endpoint = runtime.endpoint(name)
-        return None if endpoint is None else to_mcp_tool(endpoint).input_schema
+        tool = runner.tools.get(name)
+        return None if tool is None else tool.input_schema
 
     return _AircallServer(
         "aircall-mcp",
@@ -133,7 +130,9 @@ class ToolRunner:
 
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self._tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
+        # Built once: every list and call reads these.
+        self.tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
+        self._endpoints = {ep.name: ep for ep in runtime.catalogue}
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
         self._shown: dict[str, tuple[str, ...]] = {}
@@ -150,7 +149,7 @@ class ToolRunner:
         page = names[start : start + TOOLS_PAGE_SIZE]
         end = start + len(page)
         return types.ListToolsResult(
-            tools=[self._tools[name] for name in page],
+            tools=[self.tools[name] for name in page],
             next_cursor=str(end) if end < len(names) else None,
         )
 
@@ -206,7 +205,7 @@ class ToolRunner:
         self.rt.audit.open()
         grant = self.rt.grants.grant_for(caller.agent)
         await self._tell_if_tools_changed(ctx, caller.agent, grant)
-        endpoint = self.rt.endpoint(params.name)
+        endpoint = self._endpoints.get(params.name)
         if endpoint is None:
             reason = f"There is no tool named {params.name!r}; call tools/list for the tools this agent may use."
             audit.outcome(decision="invalid", reason=reason)
