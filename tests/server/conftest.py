@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import textwrap
 from collections.abc import AsyncIterator, Callable
@@ -42,8 +43,17 @@ class Harness:
     runtimes: list[Runtime] = field(default_factory=list)
 
     def write_grant(self, agent: str, text: str) -> Path:
+        """Write (or rewrite) an agent's grant so that the store's next look sees the edit.
+
+        A rewrite moves the mtime past the old one: with the same size and a coarse filesystem clock the store's
+        stat signature could otherwise miss it.
+        """
         path = self.grants_dir / f"{agent}.yaml"
+        before = path.stat().st_mtime_ns if path.exists() else None
         path.write_text(textwrap.dedent(text), encoding="utf-8")
+        if before is not None:
+            after = path.stat()
+            os.utime(path, ns=(after.st_atime_ns, max(after.st_mtime_ns, before + 1_000_000_000)))
         return path
 
     @property

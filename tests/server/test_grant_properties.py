@@ -10,8 +10,6 @@ grant, and anything else (mostly a validation error) means the grant let the cal
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -50,10 +48,7 @@ def grants(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def write_grant(harness: Harness, data: dict[str, Any]) -> None:
-    path: Path = harness.write_grant(AGENT, yaml.safe_dump(data))
-    # Same size and a coarse mtime could hide an edit from the store's stat signature: move mtime forward.
-    st_ = path.stat()
-    os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000_000))
+    harness.write_grant(AGENT, yaml.safe_dump(data))
 
 
 def text(result: types.CallToolResult) -> str:

@@ -8,7 +8,6 @@ class, never from a second hand-written list of tool names.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -59,12 +58,6 @@ def sent(harness: Harness, since: int = 0) -> list[tuple[str, str]]:
 
 async def listed(client: Client) -> list[str]:
     return [tool.name for tool in (await client.list_tools()).tools]
-
-
-def bump_mtime(path: Path) -> None:
-    """Make the edit visible to the store's stat signature whatever the filesystem's timestamp granularity."""
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
 async def assert_refused_unsent(harness: Harness, client: Client, tool: str, args: dict[str, Any]) -> str:
@@ -464,29 +457,26 @@ async def test_confirmed_tool_is_refused_unsent_when_the_client_cannot_ask_a_per
 
 @MODES
 async def test_grant_edit_applies_to_the_next_call_in_the_same_session(harness: Harness, mode: str) -> None:
-    path = harness.write_grant("editable", "areas: {tags: read}\n")
+    harness.write_grant("editable", "areas: {tags: read}\n")
     tag_id = first(harness.sandbox.sandbox.state.tags)
     async with harness.connect("editable", mode=mode) as client:
         assert not (await client.call_tool("get_tag", {"tag_id": tag_id})).is_error
         harness.write_grant("editable", "areas: {teams: read}\n")
-        bump_mtime(path)
         await assert_refused_unsent(harness, client, "get_tag", {"tag_id": tag_id})
         assert await listed(client) == by_levels({Area.TEAMS: "read"})
         harness.write_grant("editable", "areas: {teams: read, tags: write}\n")
-        bump_mtime(path)
         assert not (await client.call_tool("get_tag", {"tag_id": tag_id})).is_error
     assert sent(harness) == [("GET", f"/v1/tags/{tag_id}")] * 2
 
 
 @MODES
 async def test_broken_grant_edit_keeps_the_last_good_grant(harness: Harness, mode: str) -> None:
-    path = harness.write_grant("editable", "areas: {tags: read}\n")
+    harness.write_grant("editable", "areas: {tags: read}\n")
     tag_id = first(harness.sandbox.sandbox.state.tags)
     async with harness.connect("editable", mode=mode) as client:
         assert not (await client.call_tool("get_tag", {"tag_id": tag_id})).is_error
         for broken in ("areas: {tags: reed}\n", "areas: [tags\n", "areas: {tags: full}\nallow: [delete_tag]\n"):
             harness.write_grant("editable", broken)
-            bump_mtime(path)
             assert not (await client.call_tool("get_tag", {"tag_id": tag_id})).is_error
             assert await listed(client) == by_levels({Area.TAGS: "read"})
             await assert_refused_unsent(harness, client, "delete_tag", {"tag_id": tag_id})

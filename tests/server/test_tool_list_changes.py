@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import mcp_types as types
@@ -11,7 +10,7 @@ from tests.server.conftest import Harness
 
 
 async def test_a_grant_edit_tells_a_handshake_era_client_its_tools_changed(harness: Harness) -> None:
-    path = harness.write_grant("growing", "areas: {tags: read}\n")
+    harness.write_grant("growing", "areas: {tags: read}\n")
     notifications: list[str] = []
 
     async def on_message(message: Any) -> None:
@@ -27,8 +26,6 @@ async def test_a_grant_edit_tells_a_handshake_era_client_its_tools_changed(harne
         assert notifications == []  # nothing changed yet
 
         harness.write_grant("growing", "areas: {tags: write}\n")
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
         assert not (await client.call_tool("list_tags", {})).is_error
         assert not (await client.call_tool("list_tags", {})).is_error  # told once per change, not per call
         after = {tool.name for tool in (await client.list_tools()).tools}
