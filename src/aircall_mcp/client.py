@@ -193,6 +193,8 @@ class AircallResponse:
     data: Any | None
     headers: Mapping[str, str]
     stats: SendStats
+    # A retried DELETE answered 404: the first attempt was applied (the connection dropped after it).
+    gone_on_retry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +211,9 @@ class PageCollection:
     stats: SendStats
     # The last page's meta object, as Aircall sent it.
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Set when a read of several pages stopped early (quota, budget wait, an error on page N > 1):
+    # `items` holds the pages fetched before it.
+    stopped: AircallError | None = None
 
 
 OnPage = Callable[[int, int, int | None], Awaitable[None]]

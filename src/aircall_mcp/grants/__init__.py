@@ -17,7 +17,7 @@ from aircall_mcp.grants.policy import (
     visible,
     visible_tools,
 )
-from aircall_mcp.grants.redact import filter_and_redact, mask_email, mask_phone, redact_arguments
+from aircall_mcp.grants.redact import filter_and_redact, mask_email, mask_phone, mask_text, redact_arguments
 from aircall_mcp.grants.store import GrantStore, check_directory, hash_token, mint_token
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "load_grant",
     "mask_email",
     "mask_phone",
+    "mask_text",
     "mint_token",
     "parse_grant",
     "redact_arguments",

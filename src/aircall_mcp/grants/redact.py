@@ -84,6 +84,11 @@ def _mask_text(text: str, redact: frozenset[Redaction]) -> str:
     return text
 
 
+def mask_text(grant: Grant, text: str) -> str:
+    """`text` with every phone number and email the grant masks replaced (for free text: audit fields, errors)."""
+    return _mask_text(text, grant.redact) if grant.redact else text
+
+
 def _mask_as(kind: Redaction, value: str) -> str:
     if kind is _PHONE:
         return mask_phone(value)

@@ -94,6 +94,10 @@ class GrantStore:
         self._entries[agent] = _Entry(signature, grant, good=True)
         return grant
 
+    async def current(self, agent: str) -> Grant:
+        """The grant in force for `agent`, for the serving path (which must not parse files on the event loop)."""
+        return self.grant_for(agent)
+
     def require(self, agent: str) -> Grant:
         """The grant of the one agent a server serves; raises GrantError if it is missing or broken."""
         name_problem = agent_name_problem(agent)
