@@ -547,4 +547,3 @@ def limiter_for(
         )
         _LIMITERS[company_key] = limiter
     return limiter
-
