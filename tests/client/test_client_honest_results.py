@@ -105,9 +105,7 @@ async def test_get_404_after_a_dropped_connection_is_still_not_found(rig: Rig) -
 # -- never "nothing was sent" once something was ---------------------------------------------------------
 
 
-async def test_reliability_connect_failure_after_an_attempt_that_reached_aircall_does_not_claim_nothing_was_sent() -> (
-    None
-):
+async def test_reliability_connect_failure_after_a_drop_does_not_claim_nothing_was_sent() -> None:
     """A DELETE that dropped, then could not reconnect: the error says an earlier attempt may have been applied."""
     attempts: list[str] = []
 
