@@ -23,7 +23,8 @@ from pydantic import SecretStr
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import AircallError
-from aircall_mcp.ratelimit import CompanyLimiter, RetryPolicy, SystemClock
+from aircall_mcp.ratelimit import CompanyLimiter, SystemClock
+from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 
 BUDGET = 40

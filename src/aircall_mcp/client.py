@@ -34,16 +34,16 @@ from aircall_mcp.errors import (
 from aircall_mcp.ratelimit import (
     Clock,
     CompanyLimiter,
-    Failure,
     RateHeaders,
-    RetryPolicy,
     Slot,
     SystemClock,
     limiter_for,
 )
+from aircall_mcp.retry import Failure, RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "LARGEST_PAGE",
     "PAGINATION_CAP",
     "USER_AGENT",
     "AircallClient",
@@ -65,6 +65,8 @@ DEFAULT_BASE_URL = "https://api.aircall.io"
 USER_AGENT = f"aircall-mcp/{__version__}"
 # Aircall never serves more than the first 10,000 matches of a list or search, whatever the page.
 PAGINATION_CAP = 10_000
+# The largest per_page Aircall accepts on its list endpoints.
+LARGEST_PAGE = 50
 
 ENV_API_ID = "AIRCALL_API_ID"
 ENV_API_TOKEN = "AIRCALL_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -292,108 +294,113 @@ class AircallClient:
     ) -> AircallResponse:
         """Send one request within the company budget, retrying only where it is safe.
 
-        Returns the 2xx answer; raises an `AircallError` subclass (carrying `SendStats`) otherwise.
+        Returns the 2xx answer, or the 404 of a retried DELETE whose earlier attempt may have been applied
+        (`gone_on_retry`: it is gone, as asked). Raises an `AircallError` subclass (carrying `SendStats`)
+        otherwise.
         """
         _check_path(request.path)
-        method, path = request.method, request.path
-        started = self.clock.now()
-        attempts = retries = rate_limited = 0
-        rate_wait = retry_wait = 0.0
-        retrying_429 = False
-
-        def stats() -> SendStats:
-            return SendStats(
-                attempts=attempts,
-                retries=retries,
-                rate_limit_wait_seconds=rate_wait,
-                retry_wait_seconds=retry_wait,
-                duration_seconds=self.clock.now() - started,
-                rate_limited_responses=rate_limited,
-            )
-
+        tally = _Tally(started=self.clock.now())
         while True:
-            slot: Slot | None = None
-            if self.limiter is not None:
-                try:
-                    slot = await self.limiter.acquire(agent, quota_per_minute=quota_per_minute, first=retrying_429)
-                except RateLimitWaitTooLong as exc:
-                    raise RateLimitWaitTooLong(
-                        expected_wait_seconds=exc.expected_wait_seconds,
-                        max_wait_seconds=exc.max_wait_seconds,
-                        method=method,
-                        path=path,
-                        stats=stats(),
-                    ) from None
-                rate_wait += slot.waited_seconds
-            attempts += 1
-            sent_at = self.clock.now()
-            try:
-                response = await self._http.send(self._build(request))
-            except httpx2.TransportError as exc:
-                failure = _classify(exc)
-                if slot is not None:
-                    if failure is Failure.CONNECT:
-                        slot.release()
-                    else:
-                        slot.complete(None)
-                logger.debug("%s %s -> %s after %.0f ms", method, path, failure.value, _ms(self.clock, sent_at))
-                # 429s have their own retry budget; they do not use up the attempts for failures.
-                if self.retry.should_retry(method, failure, attempts=attempts - rate_limited):
-                    retries += 1
-                    retry_wait += await self._backoff(retries)
-                    continue
-                raise TransportError(
-                    method=method,
-                    path=path,
-                    message=_TRANSPORT_MESSAGES[failure],
-                    maybe_applied=failure is not Failure.CONNECT and method not in IDEMPOTENT_METHODS,
-                    stats=stats(),
-                ) from None
-            except BaseException:
-                # Cancelled (or worse) mid-flight: the request may have reached Aircall and been counted.
-                if slot is not None:
-                    slot.complete(None)
-                raise
+            slot = await self._slot(request, tally, agent, quota_per_minute)
+            outcome = await self._attempt(request, slot)
+            failure = _failure_of(outcome)
+            tally.record(failure)
+            if failure is None or not self._should_retry(request.method, failure, tally):
+                return self._conclude(request, outcome, tally)
+            await self._pause_before_retry(failure, outcome, tally)
 
-            status = response.status_code
-            retry_after = _retry_after(response.headers)
+    async def _slot(
+        self, request: PreparedRequest, tally: _Tally, agent: str | None, quota_per_minute: int | None
+    ) -> Slot | None:
+        """Wait for a place in the company budget (None: no limiter), or raise RateLimitWaitTooLong."""
+        if self.limiter is None:
+            return None
+        try:
+            # A retry after a 429 has waited its turn once already: it goes to the head of its agent's queue.
+            slot = await self.limiter.acquire(agent, quota_per_minute=quota_per_minute, first=tally.rate_limited > 0)
+        except RateLimitWaitTooLong as exc:
+            raise _wait_too_long(exc, request, tally, tally.snapshot(self.clock.now())) from None
+        tally.rate_wait += slot.waited_seconds
+        return slot
+
+    async def _attempt(self, request: PreparedRequest, slot: Slot | None) -> httpx2.Response | Failure:
+        """Send once and tell the limiter what happened. A transport failure is returned, not raised."""
+        sent_at = self.clock.now()
+        try:
+            response = await self._http.send(self._build(request))
+        except httpx2.TransportError as exc:
+            failure = _classify(exc)
             if slot is not None:
-                slot.complete(response.headers, status=status, retry_after=retry_after)
-            logger.debug("%s %s -> %d in %.0f ms", method, path, status, _ms(self.clock, sent_at))
+                if failure is Failure.CONNECT:
+                    slot.release()
+                else:
+                    slot.complete(None)
+            logger.debug(
+                "%s %s -> %s after %.0f ms", request.method, request.path, failure.value, _ms(self.clock, sent_at)
+            )
+            return failure
+        except BaseException:
+            # Cancelled (or worse) mid-flight: the request may have reached Aircall and been counted.
+            if slot is not None:
+                slot.complete(None)
+            raise
+        if slot is not None:
+            slot.complete(response.headers, status=response.status_code, retry_after=_retry_after(response.headers))
+        logger.debug(
+            "%s %s -> %d in %.0f ms", request.method, request.path, response.status_code, _ms(self.clock, sent_at)
+        )
+        return response
 
-            if 200 <= status < 300:
-                return AircallResponse(
-                    status, self._parse_success(response, method, path, stats), dict(response.headers), stats()
-                )
-            if status == 429:
-                rate_limited += 1
-                if self.retry.should_retry(method, Failure.RATE_LIMITED, attempts=attempts, rate_limited=rate_limited):
-                    retries += 1
-                    retrying_429 = True
-                    if self.limiter is None:
-                        # With a limiter the next acquire() waits for the reset it just learned.
-                        delay = self.retry.rate_limit_delay(
-                            self.clock.now(),
-                            reset_at=RateHeaders.parse(response.headers).reset_at,
-                            retry_after=retry_after,
-                        )
-                        await self.clock.sleep(delay)
-                        rate_wait += delay
-                    continue
-            elif status >= 500 and self.retry.should_retry(
-                method, Failure.SERVER_ERROR, attempts=attempts - rate_limited
-            ):
-                retries += 1
-                retry_wait += await self._backoff(retries)
-                continue
-            raise error_for_status(
-                status,
-                self._redact(_parse_body(response)),
+    def _should_retry(self, method: str, failure: Failure, tally: _Tally) -> bool:
+        # 429s have their own retry budget; they do not use up the attempts allowed for failures.
+        return self.retry.should_retry(
+            method, failure, attempts=tally.attempts - tally.rate_limited, rate_limited=tally.rate_limited
+        )
+
+    async def _pause_before_retry(self, failure: Failure, outcome: httpx2.Response | Failure, tally: _Tally) -> None:
+        tally.retries += 1
+        if failure is not Failure.RATE_LIMITED:
+            delay = self.retry.backoff(tally.retries)
+            await self.clock.sleep(delay)
+            tally.retry_wait += delay
+        elif self.limiter is None and isinstance(outcome, httpx2.Response):
+            # With a limiter the next acquire() waits for the reset it just learned.
+            delay = self.retry.rate_limit_delay(
+                self.clock.now(),
+                reset_at=RateHeaders.parse(outcome.headers).reset_at,
+                retry_after=_retry_after(outcome.headers),
+            )
+            await self.clock.sleep(delay)
+            tally.rate_wait += delay
+
+    def _conclude(self, request: PreparedRequest, outcome: httpx2.Response | Failure, tally: _Tally) -> AircallResponse:
+        """The last attempt's outcome as the caller sees it: a response, or a raised AircallError."""
+        method, path = request.method, request.path
+        stats = tally.snapshot(self.clock.now())
+        if isinstance(outcome, Failure):
+            raise TransportError(
                 method=method,
                 path=path,
-                retry_after_seconds=retry_after,
-                stats=stats(),
+                message=_transport_message(outcome, tally),
+                maybe_applied=tally.maybe_processed and method not in IDEMPOTENT_METHODS,
+                stats=stats,
             )
+        status = outcome.status_code
+        if 200 <= status < 300:
+            return AircallResponse(
+                status, self._parse_success(outcome, method, path, stats), dict(outcome.headers), stats
+            )
+        if status == 404 and method == "DELETE" and tally.maybe_processed:
+            # An earlier attempt may have deleted it (the answer was lost): gone is what was asked for.
+            return AircallResponse(status, None, dict(outcome.headers), stats, gone_on_retry=True)
+        raise error_for_status(
+            status,
+            self._redact(_parse_body(outcome)),
+            method=method,
+            path=path,
+            retry_after_seconds=_retry_after(outcome.headers),
+            stats=stats,
+        )
 
     def _build(self, request: PreparedRequest) -> httpx2.Request:
         headers = {"Authorization": self._credentials.authorization()}
@@ -407,9 +414,7 @@ class AircallClient:
             request.method, request.path, params=_query_items(request.query), headers=headers, content=content
         )
 
-    def _parse_success(
-        self, response: httpx2.Response, method: str, path: str, stats: Callable[[], SendStats]
-    ) -> Any | None:
+    def _parse_success(self, response: httpx2.Response, method: str, path: str, stats: SendStats) -> Any | None:
         if not response.content.strip():
             return None
         try:
@@ -422,13 +427,8 @@ class AircallClient:
                 hint="Aircall reported success but sent a body that is not JSON.",
                 # It succeeded, so a write was applied.
                 maybe_applied=method not in IDEMPOTENT_METHODS,
-                stats=stats(),
+                stats=stats,
             ) from None
-
-    async def _backoff(self, retry_number: int) -> float:
-        delay = self.retry.backoff(retry_number)
-        await self.clock.sleep(delay)
-        return delay
 
     def _redact(self, value: Any) -> Any:
         """Aircall's texts with any echo of our credentials removed."""
@@ -448,70 +448,52 @@ class AircallClient:
         self,
         request: PreparedRequest,
         *,
+        list_key: str,
         max_items: int,
         on_page: OnPage | None = None,
         agent: str | None = None,
         quota_per_minute: int | None = None,
-        list_key: str | None = None,
     ) -> PageCollection:
         """Follow `meta.next_page_link` from `request` until `max_items`, the last page, or the cap.
 
-        Every page re-sends all of the original filters (Aircall's links drop the fetch_* flags): only
-        the page number is taken from the link, and only from a link on the configured origin.
-        `on_page(pages_done, items_so_far, total)` is awaited after each page.
+        `list_key` names the envelope key holding the items ("calls"). Without a `per_page` in `request`,
+        pages are as large as Aircall serves (`LARGEST_PAGE`, or `max_items` if smaller). Every page re-sends
+        all of the original filters (Aircall's links drop the fetch_* flags): only the page number is taken
+        from the link, and only from a link on the configured origin. `on_page(pages_done, items_so_far,
+        total)` is awaited after each page.
+
+        A failure on the first page raises. A failure after it (budget wait, quota, an error on page N)
+        returns the pages fetched so far with `stopped` set to that error and `more_available`.
         """
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
-        items: list[Any] = []
-        pages = 0
-        total: int | None = None
-        stats = SendStats()
-        meta: Mapping[str, Any] = {}
-        current = request
-        more_available = capped = False
-        while True:
+        first = _with_page_size(request, max_items)
+        pager = _Pager(max_items=max_items, cap=self.pagination_cap)
+        current: PreparedRequest | None = first
+        while current is not None:
             try:
                 response = await self.send(current, agent=agent, quota_per_minute=quota_per_minute)
             except AircallError as exc:
-                raise exc.with_stats(stats + exc.stats) from None
-            stats += response.stats
-            pages += 1
-            data = response.data if isinstance(response.data, dict) else {}
-            page_items = _page_items(data, list_key)
-            raw_meta = data.get("meta")
-            meta = raw_meta if isinstance(raw_meta, dict) else {}
-            total = _as_int(meta.get("total"), total)
-            room = max_items - len(items)
-            items.extend(page_items[:room])
-            page_number = _as_int(_first(current.query.get("page")), None) or _as_int(meta.get("current_page"), 1) or 1
-            per_page = _as_int(meta.get("per_page"), None) or _as_int(_first(current.query.get("per_page")), None)
-            reached = (page_number - 1) * (per_page or len(page_items)) + len(page_items)
-            beyond_reach = total is not None and total > reached
-            link = meta.get("next_page_link")
-            next_request: PreparedRequest | None = None
-            if isinstance(link, str):
-                next_request = self._next_page(request, link, page_number)
-            elif "next_page_link" not in meta and beyond_reach and page_items:
-                # Some lists (webhooks) carry no link keys at all: page on by number, with the original filters.
-                next_request = replace(request, query={**request.query, "page": str(page_number + 1)})
+                if pager.pages == 0:
+                    raise
+                return pager.stopped(exc, current)
+            page = _read_page(response.data, current, list_key, previous_total=pager.total)
+            following = self._following(first, page)
+            goes_on = pager.take(page, following, response.stats)
             if on_page is not None:
-                await on_page(pages, len(items), total)
+                await on_page(pager.pages, len(pager.items), pager.total)
+            current = following if goes_on else None
+        return pager.collection()
 
-            if reached >= self.pagination_cap and (total is None or total > self.pagination_cap):
-                capped = more_available = True
-            elif "next_page_link" in meta and link is None and beyond_reach:
-                # Aircall stopped offering pages while more items match: the 10,000 cap.
-                capped = more_available = True
-            elif len(page_items) > room:
-                more_available = True
-            elif len(items) >= max_items:
-                more_available = next_request is not None or beyond_reach
-            elif next_request is not None and page_items:
-                current = next_request
-                continue
-            else:
-                more_available = next_request is not None or beyond_reach
-            return PageCollection(items, pages, total, more_available, capped, stats, meta)
+    def _following(self, first: PreparedRequest, page: _Page) -> PreparedRequest | None:
+        """The request for the page after `page`, or None when Aircall offers none."""
+        link = page.meta.get("next_page_link")
+        if isinstance(link, str):
+            return self._next_page(first, link, page.number)
+        if "next_page_link" not in page.meta and page.beyond_reach and page.items:
+            # Some lists (webhooks) carry no link keys at all: page on by number, with the original filters.
+            return replace(first, query={**first.query, "page": str(page.number + 1)})
+        return None
 
     def _next_page(self, original: PreparedRequest, link: str, page_number: int) -> PreparedRequest | None:
         """The next page's request: the original filters plus the link's page number, or None."""
@@ -529,6 +511,200 @@ class AircallClient:
         query.update({key: value for key, value in original.query.items() if key != "page"})
         query["page"] = str(next_number)
         return PreparedRequest(original.method, original.path, query, original.body)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one `send` has cost so far, across its attempts; `snapshot` freezes it for callers."""
+
+    started: float
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    rate_wait: float = 0.0
+    retry_wait: float = 0.0
+    # Some attempt got to Aircall (anything but a failure to connect).
+    reached: bool = False
+    # Some attempt may have been applied by Aircall (5xx, timeout, dropped connection).
+    maybe_processed: bool = False
+
+    def record(self, failure: Failure | None) -> None:
+        """One attempt made; `failure` is None when it got a final answer."""
+        self.attempts += 1
+        if failure is Failure.RATE_LIMITED:
+            self.rate_limited += 1
+        if failure is not Failure.CONNECT:
+            self.reached = True
+        if failure is not None and failure.maybe_processed:
+            self.maybe_processed = True
+
+    def snapshot(self, now: float) -> SendStats:
+        return SendStats(
+            attempts=self.attempts,
+            retries=self.retries,
+            rate_limit_wait_seconds=self.rate_wait,
+            retry_wait_seconds=self.retry_wait,
+            duration_seconds=now - self.started,
+            rate_limited_responses=self.rate_limited,
+        )
+
+    def earlier_attempts(self) -> str:
+        """What the attempts before the last one did, for a message (only when one reached Aircall)."""
+        if self.maybe_processed:
+            return "An earlier attempt reached Aircall and may have been applied."
+        return "Aircall refused the earlier attempt with 429 and did not process it."
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """One page of a list endpoint, as read from its answer."""
+
+    items: list[Any]
+    meta: Mapping[str, Any]
+    number: int
+    total: int | None
+    # How far into the whole list this page reaches (items before it plus its own).
+    reached: int
+
+    @property
+    def beyond_reach(self) -> bool:
+        return self.total is not None and self.total > self.reached
+
+    @property
+    def links_withheld(self) -> bool:
+        # Aircall stopped offering pages while more items match: the 10,000 cap.
+        return "next_page_link" in self.meta and self.meta["next_page_link"] is None and self.beyond_reach
+
+
+def _read_page(data: Any, sent: PreparedRequest, list_key: str, *, previous_total: int | None) -> _Page:
+    body = data if isinstance(data, dict) else {}
+    listed = body.get(list_key)
+    items = listed if isinstance(listed, list) else []
+    raw_meta = body.get("meta")
+    meta = raw_meta if isinstance(raw_meta, dict) else {}
+    number = _as_int(_first(sent.query.get("page")), None) or _as_int(meta.get("current_page"), 1) or 1
+    per_page = _as_int(meta.get("per_page"), None) or _as_int(_first(sent.query.get("per_page")), None)
+    reached = (number - 1) * (per_page or len(items)) + len(items)
+    return _Page(items, meta, number, _as_int(meta.get("total"), previous_total), reached)
+
+
+@dataclass(slots=True)
+class _Pager:
+    """The pages collected so far and why paging ended."""
+
+    max_items: int
+    cap: int
+    items: list[Any] = field(default_factory=list)
+    pages: int = 0
+    total: int | None = None
+    stats: SendStats = field(default_factory=SendStats)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    more_available: bool = False
+    capped: bool = False
+
+    def take(self, page: _Page, following: PreparedRequest | None, stats: SendStats) -> bool:
+        """Keep what fits of `page`; True while paging goes on (to `following`)."""
+        room = self.max_items - len(self.items)
+        self.items.extend(page.items[:room])
+        self.pages += 1
+        self.stats += stats
+        self.meta = page.meta
+        self.total = page.total
+        at_cap = page.reached >= self.cap and (page.total is None or page.total > self.cap)
+        if at_cap or page.links_withheld:
+            self.capped = self.more_available = True
+            return False
+        if len(page.items) > room:
+            self.more_available = True
+            return False
+        if len(self.items) < self.max_items and following is not None and page.items:
+            return True
+        self.more_available = following is not None or page.beyond_reach
+        return False
+
+    def collection(self) -> PageCollection:
+        return PageCollection(
+            self.items, self.pages, self.total, self.more_available, self.capped, self.stats, self.meta
+        )
+
+    def stopped(self, error: AircallError, failed: PreparedRequest) -> PageCollection:
+        """What was fetched before `failed` could not be: returned with the reason, not thrown away."""
+        return PageCollection(
+            self.items,
+            self.pages,
+            self.total,
+            more_available=True,
+            capped=False,
+            stats=self.stats + error.stats,
+            meta=self.meta,
+            stopped=_stop_reason(error, failed, self.pages),
+        )
+
+
+def _stop_reason(error: AircallError, failed: PreparedRequest, pages_fetched: int) -> AircallError:
+    if not isinstance(error, RateLimitWaitTooLong) or error.stats.attempts:
+        return error
+    # Its own hint says "nothing was sent", true of that page alone; say what the read as a whole did.
+    number = _as_int(_first(failed.query.get("page")), 1)
+    hint = (
+        f"The company's Aircall rate budget is spent: page {number} would wait about "
+        f"{error.expected_wait_seconds:.0f} s for its turn, longer than the allowed {error.max_wait_seconds:.0f} s, "
+        f"so paging stopped there after {pages_fetched} page(s). Continue later from page {number}."
+    )
+    return RateLimitWaitTooLong(
+        expected_wait_seconds=error.expected_wait_seconds,
+        max_wait_seconds=error.max_wait_seconds,
+        method=error.method,
+        path=error.path,
+        hint=hint,
+        stats=error.stats,
+    )
+
+
+def _with_page_size(request: PreparedRequest, max_items: int) -> PreparedRequest:
+    """`request` asking for the largest page Aircall serves, unless its sender chose a page size."""
+    if "per_page" in request.query:
+        return request
+    return replace(request, query={**request.query, "per_page": str(min(LARGEST_PAGE, max_items))})
+
+
+def _failure_of(outcome: httpx2.Response | Failure) -> Failure | None:
+    """The failure a retry could cure, or None for a final answer (any 2xx or other 4xx)."""
+    if isinstance(outcome, Failure):
+        return outcome
+    if outcome.status_code == 429:
+        return Failure.RATE_LIMITED
+    if outcome.status_code >= 500:
+        return Failure.SERVER_ERROR
+    return None
+
+
+def _wait_too_long(
+    exc: RateLimitWaitTooLong, request: PreparedRequest, tally: _Tally, stats: SendStats
+) -> RateLimitWaitTooLong:
+    """The limiter's refusal, naming the request; never "nothing was sent" once an attempt reached Aircall."""
+    hint: dict[str, str] = {}
+    if tally.reached:
+        hint["hint"] = (
+            f"The company's Aircall rate budget is spent: the retry would wait about {exc.expected_wait_seconds:.0f} s "
+            f"for its turn, longer than the allowed {exc.max_wait_seconds:.0f} s. {tally.earlier_attempts()} "
+            "Try again later or make fewer calls."
+        )
+    return RateLimitWaitTooLong(
+        expected_wait_seconds=exc.expected_wait_seconds,
+        max_wait_seconds=exc.max_wait_seconds,
+        method=request.method,
+        path=request.path,
+        maybe_applied=tally.maybe_processed and request.method not in IDEMPOTENT_METHODS,
+        stats=stats,
+        **hint,
+    )
+
+
+def _transport_message(failure: Failure, tally: _Tally) -> str:
+    if failure is Failure.CONNECT and tally.reached:
+        return f"Could not connect to Aircall on the last attempt. {tally.earlier_attempts()}"
+    return _TRANSPORT_MESSAGES[failure]
 
 
 _TRANSPORT_MESSAGES = {
@@ -584,14 +760,6 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
-
-
-def _page_items(data: Mapping[str, Any], list_key: str | None) -> list[Any]:
-    if list_key is not None:
-        value = data.get(list_key)
-        return value if isinstance(value, list) else []
-    lists = [value for key, value in data.items() if key != "meta" and isinstance(value, list)]
-    return lists[0] if len(lists) == 1 else []
 
 
 def _first(value: str | Sequence[str] | None) -> str | None:

@@ -256,9 +256,10 @@ class ToolRunner:
             audit.intent(decision=verdict, rule=decision.rule)
 
         try:
-            if endpoint.paginated and getattr(args, "max_items", None):
+            if endpoint.list_key is not None and getattr(args, "max_items", None):
                 pages = await self.rt.client.paginate(
                     request,
+                    list_key=endpoint.list_key,
                     max_items=int(getattr(args, "max_items")),  # noqa: B009 - declared by list models only
                     agent=caller.agent,
                     quota_per_minute=grant.quota_per_minute,

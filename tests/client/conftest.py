@@ -16,7 +16,8 @@ import pytest
 from pydantic import SecretStr
 
 from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.ratelimit import CompanyLimiter, FakeClock, RetryPolicy
+from aircall_mcp.ratelimit import CompanyLimiter, FakeClock
+from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxHandle
 
 

@@ -21,7 +21,8 @@ from aircall_mcp.client import (
 )
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import ConfigurationError, CredentialsRejected, TransportError
-from aircall_mcp.ratelimit import FakeClock, RetryPolicy
+from aircall_mcp.ratelimit import FakeClock
+from aircall_mcp.retry import RetryPolicy
 
 API_ID = "id-7f3a9c"
 API_TOKEN = "tok-S3cr3t-e1b2"

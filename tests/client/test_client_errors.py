@@ -25,7 +25,7 @@ from aircall_mcp.errors import (
     TransportError,
     ValidationError,
 )
-from aircall_mcp.ratelimit import RetryPolicy
+from aircall_mcp.retry import RetryPolicy
 
 from .conftest import MakeRig, Rig, credentials_of
 

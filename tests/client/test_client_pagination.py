@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 from pydantic import SecretStr
 
-from aircall_mcp.client import AircallClient, BasicCredentials
+from aircall_mcp.client import LARGEST_PAGE, AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
 
 from .conftest import MakeRig, Rig
@@ -19,7 +19,9 @@ async def test_every_page_resends_all_original_filters_including_fetch_flags(rig
         progress.append((pages, items, total))
 
     query = {"per_page": "50", "order": "desc", "from": "0", "fetch_contact": "true"}
-    result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls", query), max_items=120, on_page=on_page)
+    result = await rig.client.paginate(
+        PreparedRequest("GET", "/v1/calls", query), list_key="calls", max_items=120, on_page=on_page
+    )
     assert len(result.items) == 120
     assert result.pages == 3
     assert result.total == 300
@@ -38,7 +40,9 @@ async def test_every_page_resends_all_original_filters_including_fetch_flags(rig
 
 async def test_last_page_ends_paging_with_nothing_more_available(rig: Rig) -> None:
     """Walking every contact ends on the page whose next_page_link is null."""
-    result = await rig.client.paginate(PreparedRequest("GET", "/v1/contacts", {"per_page": "50"}), max_items=10_000)
+    result = await rig.client.paginate(
+        PreparedRequest("GET", "/v1/contacts", {"per_page": "50"}), list_key="contacts", max_items=10_000
+    )
     assert len(result.items) == result.total == 120
     assert result.pages == 3
     assert not result.more_available
@@ -48,7 +52,9 @@ async def test_last_page_ends_paging_with_nothing_more_available(rig: Rig) -> No
 async def test_paging_stops_at_the_cap_and_says_so(make_rig: MakeRig) -> None:
     """The sandbox serves only the first 100 of 300 matches: capped=True and more_available=True."""
     async with make_rig(pagination_cap=100) as rig:
-        result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls", {"per_page": "50"}), max_items=1_000)
+        result = await rig.client.paginate(
+            PreparedRequest("GET", "/v1/calls", {"per_page": "50"}), list_key="calls", max_items=1_000
+        )
         assert len(result.items) == 100
         assert result.capped
         assert result.more_available
@@ -59,7 +65,9 @@ async def test_paging_stops_at_the_cap_and_says_so(make_rig: MakeRig) -> None:
 async def test_client_cap_stops_paging_even_if_links_continue(make_rig: MakeRig) -> None:
     """The client's own cap (10,000 in production) ends paging and reports capped."""
     async with make_rig(client={"pagination_cap": 100}) as rig:
-        result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls", {"per_page": "50"}), max_items=1_000)
+        result = await rig.client.paginate(
+            PreparedRequest("GET", "/v1/calls", {"per_page": "50"}), list_key="calls", max_items=1_000
+        )
         assert len(result.items) == 100
         assert result.capped
         assert len(rig.requests) == 2
@@ -71,7 +79,7 @@ async def test_meta_without_link_keys_pages_on_by_number_with_the_filters(rig: R
     assert total > 1
     rig.sandbox.sandbox.clear_requests()
     request = PreparedRequest("GET", "/v1/webhooks", {"per_page": "1", "order": "desc"})
-    result = await rig.client.paginate(request, max_items=50)
+    result = await rig.client.paginate(request, list_key="webhooks", max_items=50)
     assert result.pages == total
     assert len(result.items) == total
     assert not result.more_available
@@ -94,7 +102,32 @@ async def test_next_page_link_to_another_origin_is_not_followed() -> None:
     async with AircallClient(
         credentials, "https://api.aircall.io", limiter=False, transport=httpx2.MockTransport(handler)
     ) as client:
-        result = await client.paginate(PreparedRequest("GET", "/v1/tags"), max_items=10)
+        result = await client.paginate(PreparedRequest("GET", "/v1/tags"), list_key="tags", max_items=10)
     assert hosts == ["api.aircall.io"]
     assert result.pages == 1
     assert result.more_available
+
+
+async def test_max_items_sets_the_largest_page_aircall_allows(rig: Rig) -> None:
+    """Without per_page, reading 300 calls takes 6 requests of 50, not 15 of Aircall's default 20."""
+    result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls"), list_key="calls", max_items=300)
+    assert len(result.items) == 300
+    assert len(rig.requests) == 6
+    assert all(r.query["per_page"] == [str(LARGEST_PAGE)] for r in rig.requests)
+    assert not result.more_available
+
+
+async def test_max_items_below_a_page_asks_for_just_that_many(rig: Rig) -> None:
+    """max_items 7: one request for a page of 7."""
+    result = await rig.client.paginate(PreparedRequest("GET", "/v1/calls"), list_key="calls", max_items=7)
+    assert len(result.items) == 7
+    assert [r.query["per_page"] for r in rig.requests] == [["7"]]
+    assert result.more_available
+
+
+async def test_per_page_chosen_by_the_agent_is_kept(rig: Rig) -> None:
+    """per_page 20 with max_items 60: three requests of 20, as asked."""
+    request = PreparedRequest("GET", "/v1/calls", {"per_page": "20"})
+    result = await rig.client.paginate(request, list_key="calls", max_items=60)
+    assert len(result.items) == 60
+    assert [r.query["per_page"] for r in rig.requests] == [["20"]] * 3

@@ -19,7 +19,8 @@ from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.ratelimit import CompanyLimiter, RetryPolicy
+from aircall_mcp.ratelimit import CompanyLimiter
+from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 

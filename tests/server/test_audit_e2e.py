@@ -22,7 +22,7 @@ import pytest
 
 from aircall_mcp.audit import AuditLog, verify
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.ratelimit import RetryPolicy
+from aircall_mcp.retry import RetryPolicy
 from tests.server.conftest import Harness
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")

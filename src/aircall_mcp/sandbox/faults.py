@@ -26,7 +26,7 @@ NO_FAULT = Fault(FaultKind.NONE)
 
 @dataclass
 class Faults:
-    """Mutable at runtime. Scripted faults (fail_next / drop_next) come first, then the random rates."""
+    """Mutable at runtime. Scripted faults (pass_next / fail_next / drop_next) come first, then the random rates."""
 
     latency_seconds: float = 0.0
     error_rate: float = 0.0
@@ -46,6 +46,10 @@ class Faults:
     def drop_next(self, n: int = 1, *, after_apply: bool = False) -> None:
         """The next `n` authenticated requests lose their connection (applied first if `after_apply`)."""
         self._scripted.extend(Fault(FaultKind.DROP, after_apply=after_apply) for _ in range(n))
+
+    def pass_next(self, n: int = 1) -> None:
+        """The next `n` authenticated requests are served normally: a scripted fault after them hits a later one."""
+        self._scripted.extend(NO_FAULT for _ in range(n))
 
     def clear(self) -> None:
         """No faults at all: rates to zero, scripted faults forgotten."""

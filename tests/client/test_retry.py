@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aircall_mcp.ratelimit import Failure, RetryPolicy
+from aircall_mcp.retry import Failure, RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0, max_rate_limited_attempts=5)
 
