@@ -188,15 +188,27 @@ def test_an_update_without_any_change_is_refused_listing_what_may_change() -> No
     assert "name, color, description" in text
 
 
-def test_events_action_without_events_is_refused() -> None:
-    assert "events_action needs events" in _error_text("update_webhook", {"webhook_id": "abc", "events_action": "add"})
+def test_events_action_remove_without_events_is_refused() -> None:
+    # Issue 11 §6: only "remove" needs events; "add" without events is the documented re-enable (next test).
+    assert "events_action remove needs events" in _error_text(
+        "update_webhook", {"webhook_id": "abc", "events_action": "remove"}
+    )
+
+
+def test_events_action_add_without_events_re_enables_a_webhook_and_sends_no_events() -> None:
+    request = _request("update_webhook", {"webhook_id": "abc", "events_action": "add", "active": True})
+    assert (request.method, request.path) == ("PUT", "/v1/webhooks/abc")
+    assert request.query == {"events_action": "add"}
+    assert request.body == {"active": True}
 
 
 def test_user_id_is_a_number_or_an_email_but_nothing_else() -> None:
-    assert _args("get_user", {"user_id": "7"}).model_dump()["user_id"] == 7
+    assert _args("get_user", {"user_id": 7}).model_dump()["user_id"] == 7
     assert _args("get_user", {"user_id": "ada@example.com"}).model_dump()["user_id"] == "ada@example.com"
-    with pytest.raises(ValidationError):
-        _args("get_user", {"user_id": "../company"})
+    # Issue 11 §2: a numeric string is not an integer id (the published schema says integer or email).
+    for not_a_user in ("7", "../company", "ada@example.com/numbers", "a@b.c/../../v1/webhooks", True):
+        with pytest.raises(ValidationError):
+            _args("get_user", {"user_id": not_a_user})
 
 
 def test_a_time_window_that_ends_before_it_starts_is_refused() -> None:

@@ -49,12 +49,15 @@ class UpdateWebhookInput(WebhookPath, ChangeSet):
     custom_name: Text | None = None
     events: list[EventName] | None = Field(None, min_length=1, description="replaces the list unless events_action")
     active: bool | None = Field(None, description="true re-enables a disabled webhook")
-    events_action: Literal["add", "remove"] | None = Field(None, description="merge events instead of replacing")
+    events_action: Literal["add", "remove"] | None = Field(
+        None, description="merge events instead of replacing; add without events keeps the current events"
+    )
 
     @model_validator(mode="after")
-    def _action_needs_events(self) -> Self:
-        if self.events_action is not None and self.events is None:
-            raise ValueError("events_action needs events")
+    def _remove_needs_events(self) -> Self:
+        # add without events is Aircall's documented way to re-enable a webhook without resetting its events.
+        if self.events_action == "remove" and self.events is None:
+            raise ValueError("events_action remove needs events")
         return self
 
 
