@@ -188,16 +188,19 @@ def test_an_update_without_any_change_is_refused_listing_what_may_change() -> No
     assert "name, color, description" in text
 
 
+HOOK = "0b6a7c4e-1f0e-4a56-9a53-1c2f2b7d9e11"
+
+
 def test_events_action_remove_without_events_is_refused() -> None:
     # Issue 11 §6: only "remove" needs events; "add" without events is the documented re-enable (next test).
     assert "events_action remove needs events" in _error_text(
-        "update_webhook", {"webhook_id": "abc", "events_action": "remove"}
+        "update_webhook", {"webhook_id": HOOK, "events_action": "remove"}
     )
 
 
 def test_events_action_add_without_events_re_enables_a_webhook_and_sends_no_events() -> None:
-    request = _request("update_webhook", {"webhook_id": "abc", "events_action": "add", "active": True})
-    assert (request.method, request.path) == ("PUT", "/v1/webhooks/abc")
+    request = _request("update_webhook", {"webhook_id": HOOK, "events_action": "add", "active": True})
+    assert (request.method, request.path) == ("PUT", f"/v1/webhooks/{HOOK}")
     assert request.query == {"events_action": "add"}
     assert request.body == {"active": True}
 

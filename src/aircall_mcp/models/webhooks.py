@@ -27,11 +27,15 @@ EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-
 # Inputs
 
 
+# A webhook_id as Aircall issues them (a UUID): hex and dashes only, so it is one path segment anywhere.
+WebhookUuid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+]
+
+
 class WebhookPath(InputModel):
-    # Webhooks are addressed by UUID (webhook_id); the legacy numeric id is accepted too.
-    webhook_id: Id | Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,64}$")] = Field(
-        description="webhook_id (UUID) or legacy numeric id"
-    )
+    # Webhooks are addressed by UUID (webhook_id); the legacy numeric id is accepted too, as an integer.
+    webhook_id: Id | WebhookUuid = Field(description="webhook_id (UUID) or legacy numeric id")
 
 
 class ListWebhooksInput(Paging, Ordering):
