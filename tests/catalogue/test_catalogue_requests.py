@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from aircall_mcp.catalogue import action_text, build_request, by_name
@@ -224,3 +227,16 @@ def test_searching_contacts_needs_a_criterion() -> None:
 
 def test_a_webhook_id_cannot_smuggle_a_path() -> None:
     assert _error_locations("get_webhook", {"webhook_id": "../users"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), st.emails(), st.emails().map(lambda e: e + "/numbers"), st.integers()))
+def test_security_any_user_ref_the_model_accepts_stays_one_path_segment(value: object) -> None:
+    """Security regression (issue 11 §2): whatever get_user accepts, the decoded path has the template's segments."""
+    try:
+        args = _args("get_user", {"user_id": value})
+    except ValidationError:
+        return
+    path = unquote(build_request(_endpoint("get_user"), args).path)
+    assert path.count("/") == 3, path
+    assert not set(path) & set("?#%\\ \t\r\n"), path
