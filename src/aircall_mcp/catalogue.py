@@ -11,14 +11,13 @@ import copy
 import functools
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import mcp_types as types
 from pydantic import BaseModel
 
-from aircall_mcp.endpoint import Access, Area, Endpoint, PreparedRequest
+from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Access, Area, Endpoint, PreparedRequest
 from aircall_mcp.models import calls, company, contacts, numbers, tags, teams, users, webhooks
-from aircall_mcp.models.common import NoArguments, tool_schema
+from aircall_mcp.models.common import InputModel, NoArguments, tool_schema
 from aircall_mcp.results import compact_json, shape_result
 
 __all__ = [
@@ -291,11 +290,18 @@ CATALOGUE: tuple[Endpoint, ...] = (
         access=_R,
         method="GET",
         path="/v1/calls/{call_id}/playbook_result",
-        input_model=calls.CallPath,
+        input_model=calls.PlaybookResultInput,
         output_model=calls.PlaybookResult,
         title="Get call playbook result",
-        description="Get how well a call followed the company's call playbook." + _AI_ASSIST,
+        description=(
+            "Get how well a call followed the company's call playbook (fetch_playbook: include the playbook)."
+            + _AI_ASSIST
+        ),
         action="read the playbook result of call {call_id}",
+        source=(
+            "fetch_playbook: issue 11 quoting Aircall's reference; UNCONFIRMED (no client or guide found that sends "
+            "it). Sent as a query flag like the fetch_* flags of calls."
+        ),
     ),
     Endpoint(
         name="get_call_evaluations",
@@ -551,6 +557,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="Update user",
         description="Change a user's names, email, language, time zone, wrap-up time, extension or default number.",
         action="update user {user_id}: {changes}",
+        number_arg="default_number_id",
     ),
     Endpoint(
         name="delete_user",
@@ -623,6 +630,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "unless the user is available and not in a call. To only prepare the call use prefill_dialer."
         ),
         action="start a call from user {user_id} on number {number_id}",
+        number_arg="number_id",
     ),
     Endpoint(
         name="prefill_dialer",
@@ -649,6 +657,11 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="Get dialer campaign",
         description="Get a user's power-dialer campaign; not found when the user has none.",
         action="read the dialer campaign of user {user_id}",
+        number_arg=NUMBER_NOT_NAMED,
+        source=(
+            "number_id is a string in the reference's sample (confirmed: Riprock/aircall-api models "
+            "dialer_campaign.py types it str); the output schema accepts an integer or a string."
+        ),
     ),
     Endpoint(
         name="create_dialer_campaign",
@@ -660,10 +673,16 @@ CATALOGUE: tuple[Endpoint, ...] = (
         output_model=users.UserAck,
         title="Create dialer campaign",
         description=(
-            "Create a user's power-dialer campaign from E.164 phone numbers. Refused if one exists: use "
-            "add_dialer_campaign_numbers."
+            "Create a user's power-dialer campaign from E.164 phone numbers, or append them to the campaign the "
+            "user already has. Refused (422) only for numbers already imported and not yet called."
         ),
         action="create a dialer campaign for user {user_id}",
+        number_arg=NUMBER_NOT_NAMED,
+        source=(
+            "Appends to an existing campaign (confirmed: attio/aircall-app dialer-campaigns.ts, citing the "
+            "reference's create-a-dialer-campaign, treats the POST as an upsert and its 422 'already imported, but "
+            "not called' as per-number)."
+        ),
     ),
     Endpoint(
         name="delete_dialer_campaign",
@@ -676,6 +695,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="Delete dialer campaign",
         description="Delete a user's power-dialer campaign and all its numbers.",
         action="delete the dialer campaign of user {user_id}",
+        number_arg=NUMBER_NOT_NAMED,
     ),
     Endpoint(
         name="list_dialer_campaign_numbers",
@@ -688,6 +708,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="List dialer campaign numbers",
         description="List the phone numbers in a user's power-dialer campaign and whether each was called.",
         action="list the dialer campaign numbers of user {user_id}",
+        number_arg=NUMBER_NOT_NAMED,
     ),
     Endpoint(
         name="add_dialer_campaign_numbers",
@@ -703,6 +724,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "not yet called."
         ),
         action="add numbers to the dialer campaign of user {user_id}",
+        number_arg=NUMBER_NOT_NAMED,
     ),
     Endpoint(
         name="remove_dialer_campaign_number",
@@ -717,6 +739,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "Remove one phone number from a user's power-dialer campaign (ids from list_dialer_campaign_numbers)."
         ),
         action="remove number {phone_number_id} from the dialer campaign of user {user_id}",
+        number_arg=NUMBER_NOT_NAMED,
     ),
     # ----------------------------------------------------------------------------------------------- teams
     Endpoint(
@@ -819,6 +842,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "Get one phone number: digits, country, availability, live-recording setting, users, music & messages."
         ),
         action="read number {number_id}",
+        number_arg="number_id",
     ),
     Endpoint(
         name="update_number",
@@ -829,8 +853,16 @@ CATALOGUE: tuple[Endpoint, ...] = (
         input_model=numbers.UpdateNumberInput,
         output_model=numbers.NumberResult,
         title="Update number",
-        description="Change a number's name, priority (0 none, 1 top) or music & messages (https audio URLs).",
+        description=(
+            "Change a number's name, priority (null not set, 0 none, 1 top) or music & messages (https audio URLs)."
+        ),
         action="update number {number_id}: {changes}",
+        number_arg="number_id",
+        source=(
+            "priority is null, 0 (no priority) or 1 (top priority): confirmed for the Number object by "
+            "Riprock/aircall-api models/number.py; that PUT accepts null is issue 11 quoting the reference "
+            "(UNCONFIRMED by a client that sends it)."
+        ),
     ),
     Endpoint(
         name="get_number_registration_status",
@@ -843,6 +875,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="Get number registration status",
         description="Get a number's regulatory registration status: registered, pending or not_required.",
         action="read the registration status of number {number_id}",
+        number_arg="number_id",
     ),
     # ------------------------------------------------------------------------------------------------ tags
     Endpoint(
@@ -958,10 +991,16 @@ CATALOGUE: tuple[Endpoint, ...] = (
         query_fields=frozenset({"events_action"}),
         title="Update webhook",
         description=(
-            "Change a webhook's url, name, events or active flag (true re-enables it). Without events Aircall "
-            "subscribes it to ALL events: resend the current ones, or merge with events_action add/remove."
+            "Change a webhook's url, name, events or active flag. Without events Aircall subscribes it to ALL "
+            "events: resend the current ones or merge with events_action add/remove. To re-enable it and keep its "
+            "events: events_action add, no events."
         ),
         action="update webhook {webhook_id}: {changes}",
+        source=(
+            "events_action=add with no events re-enables a webhook without resetting its events: issue 11 quoting "
+            "the reference; UNCONFIRMED by any client found (Aircall's webhooks guide has a section on re-enabling "
+            "deactivated webhooks, text not retrieved)."
+        ),
     ),
     Endpoint(
         name="delete_webhook",
@@ -1080,11 +1119,13 @@ def action_text(endpoint: Endpoint, args: BaseModel) -> str:
 def build_request(endpoint: Endpoint, args: BaseModel) -> PreparedRequest:
     """The HTTP request for validated `args`: path ids into the path, the rest to the query or the body."""
     values = args.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(_SERVER_SIDE_FIELDS))
-    path = endpoint.path
+    if isinstance(args, InputModel):
+        # A null the caller gave on purpose where Aircall reads null as a change (a number's priority).
+        for name in args.explicit_nulls():
+            values[type(args).model_fields[name].alias or name] = None
+    path = endpoint.build_path(values)
     for field in endpoint.path_fields:
-        if field not in values:
-            raise ValueError(f"{endpoint.name}: path field {field} has no value")
-        path = path.replace("{" + field + "}", quote(str(values.pop(field)), safe=""))
+        values.pop(field, None)
     if endpoint.method in ("GET", "DELETE"):
         query_values, body_values = values, {}
     else:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -20,6 +21,13 @@ HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
 IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "PUT", "DELETE"})
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Dot segments are resolved by URL libraries and servers ("/v1/calls/.." is "/v1"): never a path value.
+_DOT_SEGMENTS = frozenset({"", ".", ".."})
+
+# `Endpoint.number_arg` of a tool that acts through one of the company's numbers without naming it in its
+# arguments (a power-dialer campaign calls from the campaign's number): a grant scoped to numbers cannot check it
+# before anything is sent, so it refuses the tool.
+NUMBER_NOT_NAMED = "(not named)"
 
 
 class Area(StrEnum):
@@ -80,6 +88,12 @@ class Endpoint:
     list_key: str | None = None
     # Webhook event Aircall emits when this succeeds, if any.
     webhook_event: str | None = None
+    # The input field naming the company number this tool acts through or on ("number_id"), checked against a
+    # grant's scope.numbers before anything is sent; NUMBER_NOT_NAMED when the tool uses a number it cannot name.
+    number_arg: str | None = None
+    # Where the entry's Aircall behaviour comes from and whether a source confirmed it (maintainers only: never
+    # shown to models).
+    source: str = ""
 
     @property
     def idempotent(self) -> bool:
@@ -92,3 +106,25 @@ class Endpoint:
     @property
     def path_fields(self) -> tuple[str, ...]:
         return tuple(_PLACEHOLDER.findall(self.path))
+
+    def build_path(self, values: Mapping[str, object]) -> str:
+        """The path with each placeholder replaced by its value, percent-encoded as one segment.
+
+        Input models already give every path field its real shape; this is the last guard: only ints and strings,
+        never a dot segment, and every reserved character encoded ("/" -> %2F), so that no upstream reads a value
+        as more than the one segment the template names.
+        """
+
+        def segment(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                raise ValueError(f"{self.name}: path field {name} has no value")
+            value = values[name]
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError(f"{self.name}: path field {name} must be an id or a string")
+            text = str(value)
+            if text in _DOT_SEGMENTS:
+                raise ValueError(f"{self.name}: path field {name} may not be {text!r}")
+            return quote(text, safe="")
+
+        return _PLACEHOLDER.sub(segment, self.path)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aircall_mcp.catalogue import CATALOGUE, by_name, to_mcp_tool, tool_annotations, tool_description
-from aircall_mcp.endpoint import Access, Endpoint
+from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Access, Area, Endpoint
 
 # Every row of the endpoint contract (/tmp/plan/endpoints.md), in its order.
 EXPECTED_TOOLS = [
@@ -275,3 +275,34 @@ def test_to_mcp_tool_returns_independent_schemas() -> None:
     first = to_mcp_tool(endpoint)
     first.input_schema["properties"].clear()
     assert to_mcp_tool(endpoint).input_schema["properties"]
+
+
+# Input fields that name one of the company's numbers (a phone line), by name across the catalogue.
+_NUMBER_FIELDS = frozenset({"number_id", "default_number_id"})
+
+
+@by_tool
+def test_a_tool_that_takes_a_company_number_declares_it_for_scope_numbers(endpoint: Endpoint) -> None:
+    """Security regression (issue 11 §1): scope.numbers can only check the number the catalogue names."""
+    named = _NUMBER_FIELDS & set(endpoint.input_model.model_fields)
+    if named:
+        assert endpoint.number_arg in named, (
+            f"{endpoint.name} takes {named} but declares number_arg={endpoint.number_arg}"
+        )
+    if endpoint.number_arg is not None and endpoint.number_arg != NUMBER_NOT_NAMED:
+        field = endpoint.input_model.model_fields[endpoint.number_arg]
+        assert field.annotation is not None
+        assert "int" in str(field.annotation), endpoint.number_arg
+    if endpoint.area is Area.NUMBERS and endpoint.path_fields:
+        assert endpoint.number_arg == "number_id", endpoint.name
+
+
+@by_tool
+def test_every_path_value_is_built_as_exactly_one_encoded_segment(endpoint: Endpoint) -> None:
+    values: dict[str, object] = {field: "a/b?c#d%e f" for field in endpoint.path_fields}
+    path = endpoint.build_path(values)
+    assert path.count("/") == endpoint.path.count("/")
+    for field in endpoint.path_fields:
+        for bad in ("", ".", "..", True, 1.5, None):
+            with pytest.raises(ValueError, match=field):
+                endpoint.build_path({**values, field: bad})

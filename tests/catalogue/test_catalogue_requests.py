@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from aircall_mcp.catalogue import action_text, build_request, by_name
@@ -188,15 +191,30 @@ def test_an_update_without_any_change_is_refused_listing_what_may_change() -> No
     assert "name, color, description" in text
 
 
-def test_events_action_without_events_is_refused() -> None:
-    assert "events_action needs events" in _error_text("update_webhook", {"webhook_id": "abc", "events_action": "add"})
+HOOK = "0b6a7c4e-1f0e-4a56-9a53-1c2f2b7d9e11"
+
+
+def test_events_action_remove_without_events_is_refused() -> None:
+    # Issue 11 §6: only "remove" needs events; "add" without events is the documented re-enable (next test).
+    assert "events_action remove needs events" in _error_text(
+        "update_webhook", {"webhook_id": HOOK, "events_action": "remove"}
+    )
+
+
+def test_events_action_add_without_events_re_enables_a_webhook_and_sends_no_events() -> None:
+    request = _request("update_webhook", {"webhook_id": HOOK, "events_action": "add", "active": True})
+    assert (request.method, request.path) == ("PUT", f"/v1/webhooks/{HOOK}")
+    assert request.query == {"events_action": "add"}
+    assert request.body == {"active": True}
 
 
 def test_user_id_is_a_number_or_an_email_but_nothing_else() -> None:
-    assert _args("get_user", {"user_id": "7"}).model_dump()["user_id"] == 7
+    assert _args("get_user", {"user_id": 7}).model_dump()["user_id"] == 7
     assert _args("get_user", {"user_id": "ada@example.com"}).model_dump()["user_id"] == "ada@example.com"
-    with pytest.raises(ValidationError):
-        _args("get_user", {"user_id": "../company"})
+    # Issue 11 §2: a numeric string is not an integer id (the published schema says integer or email).
+    for not_a_user in ("7", "../company", "ada@example.com/numbers", "a@b.c/../../v1/webhooks", True):
+        with pytest.raises(ValidationError):
+            _args("get_user", {"user_id": not_a_user})
 
 
 def test_a_time_window_that_ends_before_it_starts_is_refused() -> None:
@@ -209,3 +227,16 @@ def test_searching_contacts_needs_a_criterion() -> None:
 
 def test_a_webhook_id_cannot_smuggle_a_path() -> None:
     assert _error_locations("get_webhook", {"webhook_id": "../users"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), st.emails(), st.emails().map(lambda e: e + "/numbers"), st.integers()))
+def test_security_any_user_ref_the_model_accepts_stays_one_path_segment(value: object) -> None:
+    """Security regression (issue 11 §2): whatever get_user accepts, the decoded path has the template's segments."""
+    try:
+        args = _args("get_user", {"user_id": value})
+    except ValidationError:
+        return
+    path = unquote(build_request(_endpoint("get_user"), args).path)
+    assert path.count("/") == 3, path
+    assert not set(path) & set("?#%\\ \t\r\n"), path

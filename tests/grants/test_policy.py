@@ -186,3 +186,82 @@ def test_call_tools_come_from_the_area_and_the_path_not_a_name_list() -> None:
     assert "tag_call" in calls_with_id
     assert "list_calls" not in calls_with_id
     assert "start_outbound_call" not in calls_with_id
+
+
+# -- scope.numbers on tools that act through or on a number (issue 11 §1) ------------------------------------
+
+
+def real(name: str) -> Endpoint:
+    from aircall_mcp.catalogue import by_name
+
+    found = by_name(name)
+    assert found is not None, name
+    return found
+
+
+def real_grant(text: str) -> Grant:
+    from aircall_mcp.catalogue import CATALOGUE
+
+    return parse_grant(text, agent="scoped", catalogue=CATALOGUE)
+
+
+SCOPED_NUMBERS = "areas: {users: write, numbers: write}\nscope: {numbers: [7]}"
+
+
+def test_security_scoped_agent_cannot_start_a_call_from_another_number() -> None:
+    """Security regression: scope.numbers covers start_outbound_call's number_id, before anything is sent."""
+    g = real_grant(SCOPED_NUMBERS)
+    refused = authorize(g, real("start_outbound_call"), {"user_id": 1, "number_id": 8, "to": "+14155550100"})
+    assert not refused.allowed
+    assert refused.rule == "scope.numbers"
+    assert "number_id=8 is not in scope.numbers" in refused.reason
+    assert authorize(g, real("start_outbound_call"), {"user_id": 1, "number_id": 7, "to": "+14155550100"}).allowed
+
+
+def test_security_scoped_agent_cannot_read_or_update_another_number() -> None:
+    """Security regression: get_number, update_number and the registration status are number-scoped."""
+    g = real_grant(SCOPED_NUMBERS)
+    for tool, args in (
+        ("get_number", {"number_id": 8}),
+        ("update_number", {"number_id": 8, "name": "Mine now"}),
+        ("get_number_registration_status", {"number_id": 8}),
+        ("update_user", {"user_id": 1, "default_number_id": 8}),
+    ):
+        decision = authorize(g, real(tool), args)
+        assert (decision.allowed, decision.rule) == (False, "scope.numbers"), tool
+        number_arg = real(tool).number_arg
+        assert number_arg is not None, tool
+        assert authorize(g, real(tool), {**args, number_arg: 7}).allowed, tool
+    # An optional number not given is not reached: the rest of update_user stays usable.
+    assert authorize(g, real("update_user"), {"user_id": 1, "first_name": "Ada"}).allowed
+
+
+def test_security_dialer_campaign_tools_are_refused_and_hidden_under_a_number_scope() -> None:
+    """Security regression: a campaign calls through a number its tool cannot name, so the scope cannot be checked."""
+    g = real_grant(SCOPED_NUMBERS)
+    for tool in ("get_dialer_campaign", "create_dialer_campaign", "add_dialer_campaign_numbers"):
+        assert not visible(g, real(tool)), tool
+        decision = authorize(g, real(tool), {"user_id": 1, "phone_numbers": ["+14155550100"]})
+        assert (decision.allowed, decision.rule) == (False, "scope.numbers"), tool
+    assert visible(real_grant("areas: {users: write}"), real("create_dialer_campaign"))
+
+
+def test_empty_number_scope_hides_tools_that_must_name_a_number_but_not_optional_ones() -> None:
+    g = real_grant("areas: {users: write, numbers: write}\nscope: {numbers: []}")
+    assert not visible(g, real("get_number"))
+    assert not visible(g, real("start_outbound_call"))
+    assert visible(g, real("update_user"))
+    assert visible(g, real("list_numbers"))  # lists stay usable: their results are filtered to nothing
+
+
+def test_number_lists_are_filtered_to_the_scope_and_count_what_was_withheld() -> None:
+    from aircall_mcp.grants.redact import filter_and_redact
+
+    g = real_grant(SCOPED_NUMBERS)
+    result = {"numbers": [{"id": 7, "name": "Paris"}, {"id": 8, "name": "London"}, {"id": True}], "meta": {}}
+    for tool in ("list_numbers", "list_user_numbers"):
+        shaped, withheld = filter_and_redact(g, real(tool), result)
+        assert shaped["numbers"] == [{"id": 7, "name": "Paris"}], tool
+        assert withheld == 2, tool
+    unscoped, withheld = filter_and_redact(real_grant("areas: {numbers: read}"), real("list_numbers"), result)
+    assert (len(unscoped["numbers"]), withheld) == (3, 0)

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aircall_mcp.endpoint import Area
+from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Area, Endpoint
 from aircall_mcp.grants import Grant, Level, decide, is_call_tool, parse_grant, visible
 
 from .conftest import real_or_synthetic
@@ -43,13 +43,23 @@ def test_listed_tools_equal_callable_tools(data: dict[str, Any]) -> None:
     assert listed == callable_
 
 
+def scope_shuts_out(grant: Grant, ep: Endpoint) -> bool:
+    """scope.numbers leaves the tool no number to act through (issue 11 §1: the scope covers every number tool)."""
+    if grant.scope_numbers is None:
+        return False
+    if ep.number_arg == NUMBER_NOT_NAMED:
+        return True
+    names_a_number = ep.number_arg is not None and ep.input_model.model_fields[ep.number_arg].is_required()
+    return not grant.scope_numbers and (is_call_tool(ep) or names_a_number)
+
+
 @settings(max_examples=300, deadline=None)
 @given(grant_texts())
 def test_deny_always_wins_and_nothing_is_granted_beyond_allow_and_levels(data: dict[str, Any]) -> None:
     grant = build(data)
     for ep in CATALOGUE:
         allowed = decide(grant, ep, {}).allowed
-        if ep.name in grant.deny or (grant.scope_numbers == frozenset() and is_call_tool(ep)):
+        if ep.name in grant.deny or scope_shuts_out(grant, ep):
             assert not allowed
         elif ep.name in grant.allow:
             assert allowed

@@ -290,10 +290,15 @@ async def test_dialer_campaign_refuses_numbers_already_imported_and_not_called(
     base = f"/v1/users/{user_id}/dialer_campaign"
     assert (await sandbox_http.get(base)).status_code == 404
     created = await sandbox_http.post(base, json={"phone_numbers": ["+33612345678"]})
+    # Issue 11 §6: creating again appends to the existing campaign (Aircall's POST is an upsert), no 400.
     again = await sandbox_http.post(base, json={"phone_numbers": ["+33612345679"]})
     dup = await sandbox_http.post(f"{base}/phone_numbers", json={"phone_numbers": ["+33612345678"]})
+    dup_on_create = await sandbox_http.post(base, json={"phone_numbers": ["+33612345679"]})
     assert created.status_code == 201
-    _assert_400(again, "already")
-    assert dup.status_code == 422
-    assert dup.json()["success"] is False
-    assert "dialer_campaign" in dup.json()["errors"]
+    assert again.status_code == 201
+    listed = (await sandbox_http.get(f"{base}/phone_numbers")).json()["numbers"]
+    assert [n["number"] for n in listed] == ["+33612345678", "+33612345679"]
+    for refused in (dup, dup_on_create):
+        assert refused.status_code == 422
+        assert refused.json()["success"] is False
+        assert "dialer_campaign" in refused.json()["errors"]

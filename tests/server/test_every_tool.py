@@ -170,6 +170,19 @@ BAD_CALLS = (
     BadCall("bad-type", "get_call", lambda ws: {"call_id": "the latest one"}, ("call_id",)),
     BadCall("per-page-51", "list_calls", lambda ws: {"per_page": 51}, ("per_page", "50")),
     BadCall("bad-e164", "prefill_dialer", lambda ws: {"user_id": first_user(ws), "to": "06 12 34 56 78"}, ("to",)),
+    # Issue 11 §2: as strict as the published schema: no booleans as integers, numeric strings or 0 for false.
+    BadCall("boolean-as-id", "get_call", lambda ws: {"call_id": True}, ("call_id",)),
+    BadCall("numeric-string-id", "get_call", lambda ws: {"call_id": str(live_call(ws))}, ("call_id",)),
+    BadCall(
+        "zero-for-false", "get_call", lambda ws: {"call_id": live_call(ws), "fetch_contact": 0}, ("fetch_contact",)
+    ),
+    BadCall(
+        "boolean-as-priority",
+        "update_number",
+        lambda ws: {"number_id": next(iter(ws.numbers)), "priority": False},
+        ("priority",),
+    ),
+    BadCall("email-with-a-path", "get_user", lambda ws: {"user_id": "someone@x.example/numbers"}, ("user_id",)),
     BadCall(
         "two-transfer-destinations",
         "transfer_call",

@@ -583,7 +583,8 @@ USERS: tuple[ToolCase, ...] = (
         lambda ws: {"user_id": campaign_owner(ws)},
         "GET",
         CAMPAIGN_PATH,
-        result=lambda a: {"dialer_campaign": {"id": lambda i: isinstance(i, int), "created_at": str}},
+        # number_id is a string in the reference's sample (issue 11 §6), and the output schema accepts it.
+        result=lambda a: {"dialer_campaign": {"id": lambda i: isinstance(i, int), "number_id": str, "created_at": str}},
     ),
     ToolCase(
         "create_dialer_campaign",

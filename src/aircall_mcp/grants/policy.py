@@ -1,8 +1,13 @@
 """The single place that decides what an agent may do. tools/list and tools/call both ask `decide`.
 
 Order: no usable grant -> tools.deny (wins over everything) -> tools.allow or the area level (by the tool's
-access class) -> an empty call scope -> argument constraints (only for a call, i.e. when args are given) ->
-tools.confirm. A scoped call tool then needs the call's number: see `Decision.scope_check_call_id`.
+access class) -> scope.numbers that no call of the tool can satisfy -> argument constraints and the number the
+arguments name (only for a call, i.e. when args are given) -> tools.confirm. A scoped call tool then needs the
+call's number: see `Decision.scope_check_call_id`.
+
+scope.numbers covers every tool that acts through or on a company number, not only call tools: the catalogue
+names the argument that holds the number (`Endpoint.number_arg`), and a number outside the scope is refused before
+anything is sent. A tool that uses a number it cannot name (the power-dialer campaign) is refused under a scope.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aircall_mcp.endpoint import Access, Area, Endpoint
+from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Access, Area, Endpoint
 from aircall_mcp.grants.model import Grant, Level
 from aircall_mcp.grants.redact import redact_value
 
@@ -49,6 +54,19 @@ def is_call_tool(endpoint: Endpoint) -> bool:
     return endpoint.area is Area.CALLS and "call_id" in endpoint.path_fields
 
 
+def acts_through_a_number(endpoint: Endpoint) -> bool:
+    """A tool that places calls through, or reads or changes, one of the company's numbers."""
+    return endpoint.number_arg is not None
+
+
+def _needs_a_number(endpoint: Endpoint) -> bool:
+    """Every call of this tool names a number (or uses one it cannot name): an empty scope leaves it nothing."""
+    arg = endpoint.number_arg
+    if arg is None:
+        return False
+    return arg == NUMBER_NOT_NAMED or endpoint.input_model.model_fields[arg].is_required()
+
+
 def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = None) -> Decision:
     """Whether `grant` lets its agent see (args=None) or call (args given, validated) `endpoint`, and why."""
     who, name, file = grant.agent, endpoint.name, grant.file
@@ -78,6 +96,12 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
     if scoped_call and not grant.scope_numbers:
         # Hidden from the list as well: a tool that can never succeed should not be offered.
         return refuse("scope.numbers", f"scope.numbers of {file} is empty, so no call is in scope")
+    scoped_number = grant.scope_numbers is not None and acts_through_a_number(endpoint)
+    if scoped_number and endpoint.number_arg == NUMBER_NOT_NAMED:
+        why = f"it acts through a number its arguments do not name, so scope.numbers of {file} cannot be checked"
+        return refuse("scope.numbers", why)
+    if scoped_number and not grant.scope_numbers and _needs_a_number(endpoint):
+        return refuse("scope.numbers", f"scope.numbers of {file} is empty, so no number is in scope")
 
     scope_call_id: int | None = None
     if args is not None:
@@ -92,6 +116,13 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
             only = f"only {', '.join(allowed)}" if allowed else "no value"
             why = f"{arg}={shown} is outside constraints.{name}.{arg} of {file}, which allows {only}"
             return refuse(f"constraints.{name}.{arg}", why)
+        number_arg = endpoint.number_arg
+        if scoped_number and number_arg is not None and grant.scope_numbers is not None:
+            number = args.get(number_arg)
+            # A number not given (an optional default_number_id) is not reached; one given must be in scope.
+            in_scope = isinstance(number, int) and not isinstance(number, bool) and number in grant.scope_numbers
+            if number is not None and not in_scope:
+                return refuse("scope.numbers", f"{number_arg}={number} is not in scope.numbers of {file}")
         call_id = args.get("call_id")
         if scoped_call and call_id is not None:
             # call_id is a path field, so a call without one never reaches a call; one that is not an id is refused.

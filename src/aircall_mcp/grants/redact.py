@@ -133,10 +133,10 @@ def redact_arguments(grant: Grant, args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def filter_and_redact(grant: Grant, endpoint: Endpoint, result: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
-    """A shaped result as this grant may see it, and how many calls were withheld as outside scope.numbers.
+    """A shaped result as this grant may see it, and how many calls or numbers were withheld as outside scope.numbers.
 
     Calls are found under the "calls" (lists) and "call" (one call) keys of results of calls-area tools;
-    a withheld single call removes the "call" key.
+    a withheld single call removes the "call" key. Company numbers are the items of lists whose key is "numbers".
     """
     shaped = dict(result)
     withheld = 0
@@ -150,4 +150,16 @@ def filter_and_redact(grant: Grant, endpoint: Endpoint, result: Mapping[str, Any
         if isinstance(call, Mapping) and not grant.call_in_scope(call):
             del shaped["call"]
             withheld += 1
+    if grant.scope_numbers is not None and endpoint.list_key == "numbers":
+        # list_numbers, list_user_numbers: company numbers, kept only when in scope.numbers.
+        numbers = shaped.get("numbers")
+        if isinstance(numbers, list):
+            kept = [n for n in numbers if isinstance(n, Mapping) and _number_id(n) in grant.scope_numbers]
+            withheld += len(numbers) - len(kept)
+            shaped["numbers"] = kept
     return dict(redact_value(shaped, grant.redact)), withheld
+
+
+def _number_id(number: Mapping[str, Any]) -> int | None:
+    found = number.get("id")
+    return found if isinstance(found, int) and not isinstance(found, bool) else None

@@ -108,6 +108,10 @@ class AddInsightCardsInput(CallPath):
     contents: list[Annotated[TitleBlock | ShortTextBlock, Field(discriminator="type")]] = Field(min_length=1)
 
 
+class PlaybookResultInput(CallPath):
+    fetch_playbook: bool | None = Field(None, description="include the playbook the call was scored against")
+
+
 class TranscriptionInput(CallPath):
     mode: Literal["async", "realtime"] | None = Field(None, description="realtime: the live transcript")
 

@@ -1,15 +1,18 @@
 """Shared building blocks for tool inputs and outputs, and the one function that publishes their schemas.
 
-Input models are strict (`extra="forbid"`, constraints that mirror Aircall's own rules) so a bad argument is
-refused before any request leaves. Output models are lenient (`extra="allow"`, every field optional, plain
-strings) because they describe shaped Aircall data after grant redaction, and MCP clients validate
-structured content against them.
+Input models are strict (`extra="forbid"`, pydantic strict types, constraints that mirror Aircall's own rules) so
+a bad argument is refused before any request leaves, and they accept exactly what their published schema says: no
+`true` for an integer, no `"42"` for an id, no `0` for `false`. Every value placed in a URL path has the shape of
+what it names (digits, an email, a webhook UUID), so it can never be read as another path.
+
+Output models are lenient (`extra="allow"`, every field optional, plain strings) because they describe shaped
+Aircall data after grant redaction, and MCP clients validate structured content against them.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
@@ -18,9 +21,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 
 
 class InputModel(BaseModel):
-    """Arguments of one tool: unknown arguments are an error that names them."""
+    """Arguments of one tool: unknown arguments are an error that names them; types are never coerced."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    # Optional fields whose explicit null Aircall accepts as a change (e.g. a number's priority), so a null given
+    # for them is sent, where every other null means "not given".
+    sent_when_null: ClassVar[frozenset[str]] = frozenset()
+
+    def explicit_nulls(self) -> frozenset[str]:
+        """The `sent_when_null` fields the caller set to null."""
+        return frozenset(
+            name for name in self.sent_when_null if name in self.model_fields_set and getattr(self, name) is None
+        )
 
 
 class OutputModel(BaseModel):
@@ -37,8 +50,14 @@ class NoArguments(InputModel):
 # Constrained scalar types (inputs only: output schemas keep plain strings, see module docstring)
 
 E164_PATTERN = r"^\+[1-9]\d{6,14}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# An address as people and Aircall use them: a dot-atom local part and a DNS domain with a top-level label. It
+# cannot hold "/", "?", "#", "%", "\\", whitespace, control characters or a scheme, so placed in a path (v2 users
+# are addressed by id or email) it stays one segment on every server, decoding or not.
+_ATOM = r"[A-Za-z0-9!$&'*+=^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
 
+# Ids are digits in a path: strict ints (never a bool or a numeric string), positive.
 Id = Annotated[int, Field(ge=1)]
 # Call ids are Int64: keep them as ints, never floats.
 CallId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -99,10 +118,11 @@ class ChangeSet(InputModel):
     @property
     def changes(self) -> str:
         """The optional fields given, for the audit summary (names only: values may be personal data)."""
+        nulls = self.explicit_nulls()
         return ", ".join(
             info.alias or name
             for name, info in type(self).model_fields.items()
-            if not info.is_required() and getattr(self, name) is not None
+            if not info.is_required() and (getattr(self, name) is not None or name in nulls)
         )
 
 

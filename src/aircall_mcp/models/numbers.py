@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from aircall_mcp.models.common import (
     ChangeSet,
@@ -47,9 +47,19 @@ class NumberMessages(ChangeSet):
     callback_later: HttpsUrl | None = None
 
 
+# A number's priority is null (not set), 0 (no priority) or 1 (top priority); null is a change Aircall accepts, so
+# the published schema says so (tool_schema drops the null branch of every other optional field).
+Priority = Annotated[
+    Annotated[int, Field(ge=0, le=1)] | None,
+    WithJsonSchema({"type": ["integer", "null"], "minimum": 0, "maximum": 1}),
+]
+
+
 class UpdateNumberInput(NumberPath, ChangeSet):
+    sent_when_null = frozenset({"priority"})
+
     name: Text | None = None
-    priority: Literal[0, 1] | None = Field(None, description="0 none, 1 top priority")
+    priority: Priority = Field(None, description="null not set, 0 no priority, 1 top priority")
     messages: NumberMessages | None = Field(None, description="https URLs of audio files")
 
 

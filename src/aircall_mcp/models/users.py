@@ -115,7 +115,7 @@ class Availability(OutputModel):
 
 class DialerCampaign(OutputModel):
     id: int | None = None
-    number_id: int | None = None
+    number_id: int | str | None = Field(None, description="a string in Aircall's sample")
     created_at: str | None = None
 
 

@@ -27,11 +27,15 @@ EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-
 # Inputs
 
 
+# A webhook_id as Aircall issues them (a UUID): hex and dashes only, so it is one path segment anywhere.
+WebhookUuid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+]
+
+
 class WebhookPath(InputModel):
-    # Webhooks are addressed by UUID (webhook_id); the legacy numeric id is accepted too.
-    webhook_id: Id | Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,64}$")] = Field(
-        description="webhook_id (UUID) or legacy numeric id"
-    )
+    # Webhooks are addressed by UUID (webhook_id); the legacy numeric id is accepted too, as an integer.
+    webhook_id: Id | WebhookUuid = Field(description="webhook_id (UUID) or legacy numeric id")
 
 
 class ListWebhooksInput(Paging, Ordering):
@@ -49,12 +53,15 @@ class UpdateWebhookInput(WebhookPath, ChangeSet):
     custom_name: Text | None = None
     events: list[EventName] | None = Field(None, min_length=1, description="replaces the list unless events_action")
     active: bool | None = Field(None, description="true re-enables a disabled webhook")
-    events_action: Literal["add", "remove"] | None = Field(None, description="merge events instead of replacing")
+    events_action: Literal["add", "remove"] | None = Field(
+        None, description="merge events instead of replacing; add without events keeps the current events"
+    )
 
     @model_validator(mode="after")
-    def _action_needs_events(self) -> Self:
-        if self.events_action is not None and self.events is None:
-            raise ValueError("events_action needs events")
+    def _remove_needs_events(self) -> Self:
+        # add without events is Aircall's documented way to re-enable a webhook without resetting its events.
+        if self.events_action == "remove" and self.events is None:
+            raise ValueError("events_action remove needs events")
         return self
 
 

@@ -151,9 +151,13 @@ class Sandbox:
             base_url=f"{request.url.scheme}://{request.url.netloc}",
             now=int(self.config.clock()),
             pagination_cap=self.config.pagination_cap,
+            accept_comma_joined_tags=self.config.accept_comma_joined_tags,
         )
         try:
-            return handler(ctx)
+            reply = handler(ctx)
+            if reply.status == HTTPStatus.CREATED:
+                return Reply(self.config.created_status, reply.body, reply.headers)
+            return reply
         except ApiError as exc:
             return Reply(exc.status, exc.body)
         except Exception:

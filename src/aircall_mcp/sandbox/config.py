@@ -14,7 +14,8 @@ class SandboxConfig:
     Sizes are approximate targets for the seeded workspace; `calls` counts every seeded call,
     including the few ongoing ones. `rate_limit` of None or 0 means unlimited (no X-AircallApi-*
     headers). `clock` drives only the rate-limit window and the timestamps of objects created
-    through the API; seeded data never reads it.
+    through the API; seeded data never reads it. `created_status` and `accept_comma_joined_tags` switch
+    between the ways Aircall is documented and observed to answer.
     """
 
     seed: int = 7
@@ -34,3 +35,9 @@ class SandboxConfig:
     pagination_cap: int = 10_000
     company_name: str = "Lumen & Co"
     clock: Callable[[], float] = field(default=time.time, repr=False)
+    # The status of every successful create: 201 as the reference documents, or 200 as recorded traffic shows
+    # (create contact, team, tag, webhook and user answered 200). Clients must accept any 2xx.
+    created_status: int = 201
+    # Whether call search reads `tags=1,2` as two tag ids. The reference documents an array (`tags[]=1&tags[]=2`,
+    # what the server sends); False answers a comma-joined value with a 400 as the reference implies.
+    accept_comma_joined_tags: bool = True

@@ -43,6 +43,7 @@ class Ctx:
     base_url: str  # scheme://host:port of this sandbox as the client reached it
     now: int  # UNIX seconds from the configured clock, for objects created now
     pagination_cap: int
+    accept_comma_joined_tags: bool = True  # SandboxConfig.accept_comma_joined_tags
 
     def int_param(self, name: str) -> int:
         """A numeric path id; anything else cannot name an object, so it is a 404."""

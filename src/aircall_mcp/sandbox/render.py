@@ -203,4 +203,6 @@ def webhook(w: Webhook, *, with_legacy_id: bool = True) -> dict[str, Any]:
 
 
 def campaign(c: DialerCampaign) -> dict[str, Any]:
-    return {"id": c.id, "number_id": c.number_id, "created_at": iso(c.created_at)}
+    # The reference's sample gives the campaign's number_id as a string.
+    number_id = None if c.number_id is None else str(c.number_id)
+    return {"id": c.id, "number_id": number_id, "created_at": iso(c.created_at)}

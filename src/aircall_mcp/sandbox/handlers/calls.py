@@ -44,8 +44,12 @@ def search_calls(ctx: Ctx) -> Reply:
         if not wanted:
             raise ApiError.bad_request("phone_number must contain digits, in E.164 format")
         calls = [c for c in calls if digits(c.raw_digits) == wanted]
-    # Both `tags[]=1&tags[]=2` and `tags=1` are accepted; a call must carry every tag asked for.
-    tag_ids = {integer(v, "tags", minimum=1) for raw in q.all("tags[]", "tags") for v in raw.split(",") if v}
+    # Both `tags[]=1&tags[]=2` and `tags=1` are accepted; a call must carry every tag asked for. `tags=1,2` is
+    # refused when the sandbox answers as the reference reads (an array of ids, never a joined string).
+    raw_tags = q.all("tags[]", "tags")
+    if not ctx.accept_comma_joined_tags and any("," in raw for raw in raw_tags):
+        raise ApiError.bad_request("tags must be an array of tag ids (tags[]=1&tags[]=2), not comma-joined ids")
+    tag_ids = {integer(v, "tags", minimum=1) for raw in raw_tags for v in raw.split(",") if v}
     if tag_ids:
         calls = [c for c in calls if tag_ids <= {t.tag_id for t in c.tags}]
     return _calls_page(ctx, calls)

@@ -32,13 +32,14 @@ def get_campaign(ctx: Ctx) -> Reply:
 
 
 def create_campaign(ctx: Ctx) -> Reply:
+    """Creates the user's campaign, or appends to the one they have (Aircall's POST behaves as an upsert)."""
     user = find_user(ctx)
     values = _phone_numbers(ctx)
-    if user.id in ctx.ws.campaigns:
-        raise ApiError.bad_request(f"User {user.id} already has a dialer campaign")
-    campaign = DialerCampaign(ctx.ws.next_id("campaign"), user.default_number_id, ctx.now)
-    campaign.numbers = [CampaignNumber(ctx.ws.next_id("campaign_number"), v, False, ctx.now) for v in values]
-    ctx.ws.campaigns[user.id] = campaign
+    campaign = ctx.ws.campaigns.get(user.id)
+    if campaign is None:
+        campaign = DialerCampaign(ctx.ws.next_id("campaign"), user.default_number_id, ctx.now)
+        ctx.ws.campaigns[user.id] = campaign
+    _append(ctx, campaign, values)
     return created()
 
 
@@ -57,14 +58,18 @@ def list_numbers(ctx: Ctx) -> Reply:
 
 def add_numbers(ctx: Ctx) -> Reply:
     campaign = _campaign(ctx)
-    values = _phone_numbers(ctx)
+    _append(ctx, campaign, _phone_numbers(ctx))
+    return created()
+
+
+def _append(ctx: Ctx, campaign: DialerCampaign, values: list[str]) -> None:
+    """Add numbers to a campaign; the only refusal is a number already imported and not yet called (422)."""
     pending = {n.number for n in campaign.numbers if not n.called}
     duplicates = [v for v in values if v in pending]
     if duplicates:
         messages = [f"{v} has already been imported, but not called yet" for v in duplicates]
         raise ApiError.unprocessable("; ".join(messages), success=False, errors={"dialer_campaign": messages})
     campaign.numbers.extend(CampaignNumber(ctx.ws.next_id("campaign_number"), v, False, ctx.now) for v in values)
-    return created()
 
 
 def remove_number(ctx: Ctx) -> Reply:

@@ -75,9 +75,10 @@ def update_webhook(ctx: Ctx) -> Reply:
     name = text(body, "custom_name", required=True) if "custom_name" in body else None
     active = boolean(body["active"], "active") if "active" in body else None
     given = _events(body["events"]) if body.get("events") is not None else None
-    # Aircall's documented trap: an update without `events` re-subscribes the webhook to every event.
+    # Aircall's documented trap: an update without `events` re-subscribes the webhook to every event, except with
+    # events_action=add, the documented way to re-enable a webhook and keep its events.
     if given is None:
-        events = list(ALL_EVENTS)
+        events = list(hook.events) if action == "add" else list(ALL_EVENTS)
     elif action == "add":
         events = list(dict.fromkeys([*hook.events, *given]))
     elif action == "remove":
