@@ -1,6 +1,5 @@
 """Pagination exactly like Aircall: per_page <= 50, meta and absolute links, filters, the 10,000 cap."""
 
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -188,7 +187,6 @@ async def test_items_past_the_cap_are_never_served_but_total_counts_them(start_s
 
 
 async def test_default_cap_stops_at_10000_calls(start_sandbox: Any) -> None:
-    started = time.perf_counter()
     async with (
         start_sandbox(calls=10_050, contacts=200) as sb,
         httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth) as c,
@@ -199,4 +197,3 @@ async def test_default_cap_stops_at_10000_calls(start_sandbox: Any) -> None:
     assert last["meta"]["total"] == 10_050
     assert last["meta"]["next_page_link"] is None
     assert beyond["calls"] == []
-    assert time.perf_counter() - started < 10  # generous: it takes well under a second

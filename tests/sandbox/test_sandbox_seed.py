@@ -1,7 +1,6 @@
 """The seeded workspace: deterministic, realistic, and fast to build."""
 
 import re
-import time
 from dataclasses import asdict
 
 import pytest
@@ -54,12 +53,10 @@ def test_workspace_looks_like_a_real_company() -> None:
     assert all(c.id > 1_000_000_000 for c in calls)
 
 
-def test_default_sized_seed_builds_well_under_a_second() -> None:
-    started = time.perf_counter()
+def test_default_sized_seed_has_three_thousand_calls() -> None:
+    # How long it takes is measured by benchmarks/sandbox_bench.py, not asserted here (timed tests flake).
     ws = build_workspace(SandboxConfig())
-    elapsed = time.perf_counter() - started
     assert len(ws.calls) == 3000
-    assert elapsed < 0.5
 
 
 async def test_running_sandbox_refuses_non_loopback_hosts() -> None:
