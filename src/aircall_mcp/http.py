@@ -11,12 +11,11 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import uvicorn
 from mcp.server import Server
 from mcp.server.auth.provider import AccessToken
-from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
+from mcp.server.auth.routes import build_resource_metadata_url
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
@@ -28,8 +27,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.oauth import OAuthAuthenticator, OAuthGate, OAuthSettings
-from aircall_mcp.oauth.gate import OnRefusal
+from aircall_mcp.oauth import OAuthGate
+from aircall_mcp.oauth.edge import OAuthEdge
+from aircall_mcp.server import OAUTH_CLAIM
 
 MCP_PATH = "/mcp"
 ROOT_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
@@ -79,19 +79,6 @@ def transport_security(settings: HttpSettings) -> TransportSecuritySettings:
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
-@dataclass(frozen=True)
-class OAuthEdge:
-    """What the HTTP app needs to accept OAuth tokens: the settings, the authenticator, where refusals go."""
-
-    settings: OAuthSettings
-    authenticator: OAuthAuthenticator
-    on_refusal: OnRefusal
-
-
-# Marks an identity that came from an OAuth token (the audit records its issuer, subject and client).
-OAUTH_CLAIM = "aircall_mcp_oauth"
-
-
 class GrantTokenVerifier:
     """Maps a bearer token to its agent: a static token by the hash in a grant file, an OAuth token by its grant."""
 
@@ -102,6 +89,8 @@ class GrantTokenVerifier:
         # With OAuth on, the SDK checks that every identity was issued for this resource.
         self._resource = oauth.settings.resource_url if oauth is not None else None
         self._extra_scopes = list(oauth.settings.required_scopes) if oauth is not None else []
+        # The SDK drops identities past expires_at; the gate already allowed the clock-skew leeway on `exp`.
+        self._leeway = int(oauth.settings.leeway_seconds) if oauth is not None else 0
 
     def static_agent(self, token: str) -> str | None:
         anonymous = self._settings.anonymous_agent
@@ -131,7 +120,7 @@ class GrantTokenVerifier:
             scopes=[SCOPE, *sorted(principal.scopes)],
             subject=principal.subject or principal.client_id or accepted.agent,
             claims={"iss": principal.issuer, OAUTH_CLAIM: principal.audit_fields()},
-            expires_at=principal.expires_at,
+            expires_at=principal.expires_at + self._leeway if principal.expires_at is not None else None,
             resource=self._resource,
         )
 
@@ -221,7 +210,6 @@ def build_http_app(
                 "required_scopes": list(oauth.settings.required_scopes) or None,
             }
         )
-        routes += _root_resource_metadata(oauth.settings)
     app: Starlette = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=settings.stateless,
@@ -235,6 +223,7 @@ def build_http_app(
     )
     edge: ASGIApp = app
     if oauth is not None:
+        _serve_resource_metadata_at_root(app)
         edge = OAuthGate(
             app,
             oauth.authenticator,
@@ -248,17 +237,13 @@ def build_http_app(
     return DrainableApp(edge)
 
 
-def _root_resource_metadata(oauth: OAuthSettings) -> list[Route]:
-    """RFC 9728 metadata also at the root well-known path, for clients that look there before the /mcp form."""
-    routes = create_protected_resource_routes(
-        resource_url=AnyHttpUrl(oauth.resource_url),
-        authorization_servers=[AnyHttpUrl(oauth.issuer)],
-        scopes_supported=list(oauth.required_scopes) or None,
-        resource_name="aircall-mcp",
-    )
-    if urlsplit(oauth.resource_url).path in ("", "/"):
-        return []  # the SDK's own route is already the root one
-    return [Route(ROOT_RESOURCE_METADATA_PATH, endpoint=routes[0].endpoint, methods=["GET", "OPTIONS"])]
+def _serve_resource_metadata_at_root(app: Starlette) -> None:
+    """RFC 9728 metadata also at the root well-known path (the SDK serves the /mcp-suffixed form), same document."""
+    suffixed = ROOT_RESOURCE_METADATA_PATH + MCP_PATH
+    for route in app.routes:
+        if isinstance(route, Route) and route.path == suffixed:
+            app.router.routes.append(Route(ROOT_RESOURCE_METADATA_PATH, route.endpoint, methods=["GET", "OPTIONS"]))
+            return
 
 
 class DrainingServer(uvicorn.Server):

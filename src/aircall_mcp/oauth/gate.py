@@ -100,7 +100,8 @@ class OAuthAuthenticator:
             self._verified.move_to_end(key)
             return entry[0]
         principal = await self.checker.check(token)
-        remaining = _CACHE_SECONDS if principal.expires_at is None else principal.expires_at - time.time()
+        expires = principal.expires_at
+        remaining = _CACHE_SECONDS if expires is None else expires + self.settings.leeway_seconds - time.time()
         self._verified[key] = (principal, now + min(_CACHE_SECONDS, max(0.0, remaining)))
         while len(self._verified) > _CACHE_ENTRIES:
             self._verified.popitem(last=False)
