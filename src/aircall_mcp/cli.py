@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anyio
+from pydantic import SecretStr
 
 from aircall_mcp import __version__, audit, grants
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.http import ConfigurationError, HttpSettings
+from aircall_mcp.oauth import OAuthSettings
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
 from aircall_mcp.wiring import ServeOptions, StartupError, serve
 
@@ -22,6 +24,10 @@ logger = logging.getLogger("aircall_mcp")
 ENV_AGENT = "AIRCALL_MCP_AGENT"
 ENV_GRANTS = "AIRCALL_MCP_GRANTS"
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
+ENV_OAUTH_ISSUER = "AIRCALL_MCP_OAUTH_ISSUER"
+ENV_RESOURCE_URL = "AIRCALL_MCP_RESOURCE_URL"
+ENV_OAUTH_CLIENT_ID = "AIRCALL_MCP_OAUTH_CLIENT_ID"
+ENV_OAUTH_CLIENT_SECRET = "AIRCALL_MCP_OAUTH_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
 
 
 class UsageError(Exception):
@@ -104,6 +110,21 @@ def _add_http_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--shutdown-grace", type=float, default=30.0, help="seconds calls in flight get to finish on SIGTERM"
     )
+    oauth = serve.add_argument_group("OAuth 2.1 (HTTP only; static tokens keep working beside it)")
+    oauth.add_argument("--oauth-issuer", help=f"the identity provider's issuer URL (env {ENV_OAUTH_ISSUER})")
+    oauth.add_argument("--resource-url", help=f"this server's public URL of /mcp (env {ENV_RESOURCE_URL})")
+    oauth.add_argument("--oauth-audience", help="audience tokens must carry, when the IdP cannot use the resource URL")
+    oauth.add_argument(
+        "--oauth-required-scope", action="append", default=[], help="scope every token must carry (repeatable)"
+    )
+    oauth.add_argument("--oauth-groups-claim", default="groups", help="claim listing a person's groups")
+    oauth.add_argument("--oauth-leeway", type=float, default=30.0, help="clock skew allowed on exp/nbf (s)")
+    oauth.add_argument(
+        "--oauth-introspection",
+        action="store_true",
+        help=f"opaque tokens: introspect at the issuer (RFC 7662) with {ENV_OAUTH_CLIENT_ID}/{ENV_OAUTH_CLIENT_SECRET}",
+    )
+    oauth.add_argument("--oauth-introspection-url", help="introspection endpoint, if the issuer does not advertise it")
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -157,12 +178,36 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             max_body_bytes=args.max_body_bytes,
             graceful_shutdown_seconds=args.shutdown_grace,
         ),
+        oauth=_oauth_settings(args, env),
     )
     try:
         anyio.run(serve, options, env)
     except (StartupError, ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
     return 0
+
+
+def _oauth_settings(args: argparse.Namespace, env: Mapping[str, str]) -> OAuthSettings | None:
+    issuer = args.oauth_issuer or env.get(ENV_OAUTH_ISSUER)
+    resource = args.resource_url or env.get(ENV_RESOURCE_URL)
+    if not issuer and not resource:
+        return None
+    if not issuer or not resource:
+        missing = "--oauth-issuer" if not issuer else "--resource-url"
+        raise UsageError(f"OAuth needs both --oauth-issuer and --resource-url: {missing} is not set")
+    secret = env.get(ENV_OAUTH_CLIENT_SECRET)
+    return OAuthSettings(
+        issuer=issuer,
+        resource_url=resource,
+        audience=args.oauth_audience,
+        required_scopes=tuple(args.oauth_required_scope),
+        groups_claim=args.oauth_groups_claim,
+        leeway_seconds=args.oauth_leeway,
+        introspection=args.oauth_introspection,
+        introspection_url=args.oauth_introspection_url,
+        client_id=env.get(ENV_OAUTH_CLIENT_ID) or None,
+        client_secret=SecretStr(secret) if secret else None,
+    )
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

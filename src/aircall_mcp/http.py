@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 from mcp.server import Server
 from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.routes import build_resource_metadata_url
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
@@ -26,8 +27,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aircall_mcp.grants import GrantStore
+from aircall_mcp.oauth import OAuthGate
+from aircall_mcp.oauth.edge import OAuthEdge
+from aircall_mcp.server import OAUTH_CLAIM
 
 MCP_PATH = "/mcp"
+ROOT_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
 SCOPE = "aircall-mcp"
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -75,27 +80,48 @@ def transport_security(settings: HttpSettings) -> TransportSecuritySettings:
 
 
 class GrantTokenVerifier:
-    """Maps a bearer token to the agent whose grant file lists its hash."""
+    """Maps a bearer token to its agent: a static token by the hash in a grant file, an OAuth token by its grant."""
 
-    def __init__(self, grants: GrantStore, settings: HttpSettings) -> None:
+    def __init__(self, grants: GrantStore, settings: HttpSettings, oauth: OAuthEdge | None = None) -> None:
         self._grants = grants
         self._settings = settings
+        self._oauth = oauth
+        # With OAuth on, the SDK checks that every identity was issued for this resource.
+        self._resource = oauth.settings.resource_url if oauth is not None else None
+        self._extra_scopes = list(oauth.settings.required_scopes) if oauth is not None else []
+        # The SDK drops identities past expires_at; the gate already allowed the clock-skew leeway on `exp`.
+        self._leeway = int(oauth.settings.leeway_seconds) if oauth is not None else 0
 
-    async def verify_token(self, token: str) -> AccessToken | None:
+    def static_agent(self, token: str) -> str | None:
         anonymous = self._settings.anonymous_agent
         if anonymous is not None and hmac.compare_digest(token, self._settings._anonymous_token):
-            agent: str | None = anonymous
-        else:
-            agent = self._grants.agent_for_token(token)
-        if agent is None:
-            return None
+            return anonymous
+        return self._grants.agent_for_token(token)
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        agent = self.static_agent(token)
         # The token itself is not kept on the identity: nothing downstream needs it, so nothing can leak it.
+        if agent is not None:
+            return AccessToken(
+                token="[redacted]",  # noqa: S106 - a placeholder, deliberately not the token
+                client_id=agent,
+                scopes=[SCOPE, *self._extra_scopes],
+                subject=agent,
+                claims={"iss": "aircall-mcp"},
+                resource=self._resource,
+            )
+        accepted = self._oauth.authenticator.cached(token) if self._oauth is not None else None
+        if accepted is None:
+            return None
+        principal = accepted.principal
         return AccessToken(
             token="[redacted]",  # noqa: S106 - a placeholder, deliberately not the token
-            client_id=agent,
-            scopes=[SCOPE],
-            subject=agent,
-            claims={"iss": "aircall-mcp"},
+            client_id=accepted.agent,
+            scopes=[SCOPE, *sorted(principal.scopes)],
+            subject=principal.subject or principal.client_id or accepted.agent,
+            claims={"iss": principal.issuer, OAUTH_CLAIM: principal.audit_fields()},
+            expires_at=principal.expires_at + self._leeway if principal.expires_at is not None else None,
+            resource=self._resource,
         )
 
 
@@ -157,9 +183,33 @@ class DrainableApp:
                 self._idle.set()
 
 
-def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettings) -> DrainableApp:
-    """The Streamable HTTP app at /mcp, with bearer auth from grant files, /healthz, and Host/Origin checks."""
+def build_http_app(
+    server: Server[Any], grants: GrantStore, settings: HttpSettings, *, oauth: OAuthEdge | None = None
+) -> DrainableApp:
+    """The Streamable HTTP app at /mcp, with bearer auth from grant files (and OAuth when configured), /healthz,
+    and Host/Origin checks."""
     check_settings(settings)
+    verifier = GrantTokenVerifier(grants, settings, oauth)
+    routes = [Route("/healthz", _healthz, methods=["GET"])]
+    if oauth is None:
+        # No resource_server_url: with static tokens we advertise no OAuth metadata, because clients that see it
+        # (Claude Code among them) drop their configured Authorization header and start an OAuth flow.
+        auth = AuthSettings(
+            issuer_url=AnyHttpUrl("http://127.0.0.1"),
+            resource_server_url=None,
+            validate_token_resource=False,
+            required_scopes=[SCOPE],
+        )
+    else:
+        auth = AuthSettings.model_validate(
+            {
+                "issuer_url": oauth.settings.issuer,
+                "resource_server_url": oauth.settings.resource_url,
+                "validate_token_resource": True,
+                # Only the scopes the operator requires: they are what clients ask the identity provider for.
+                "required_scopes": list(oauth.settings.required_scopes) or None,
+            }
+        )
     app: Starlette = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=settings.stateless,
@@ -167,20 +217,33 @@ def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettin
         transport_security=transport_security(settings),
         max_request_body_size=settings.max_body_bytes,
         host=settings.host,
-        # No resource_server_url: with static tokens we advertise no OAuth metadata, because clients that see it
-        # (Claude Code among them) drop their configured Authorization header and start an OAuth flow.
-        auth=AuthSettings(
-            issuer_url=AnyHttpUrl("http://127.0.0.1"),
-            resource_server_url=None,
-            validate_token_resource=False,
-            required_scopes=[SCOPE],
-        ),
-        token_verifier=GrantTokenVerifier(grants, settings),
-        custom_starlette_routes=[Route("/healthz", _healthz, methods=["GET"])],
+        auth=auth,
+        token_verifier=verifier,
+        custom_starlette_routes=routes,
     )
+    edge: ASGIApp = app
+    if oauth is not None:
+        _serve_resource_metadata_at_root(app)
+        edge = OAuthGate(
+            app,
+            oauth.authenticator,
+            path=MCP_PATH,
+            is_static_token=lambda token: verifier.static_agent(token) is not None,
+            resource_metadata_url=str(build_resource_metadata_url(AnyHttpUrl(oauth.settings.resource_url))),
+            on_refusal=oauth.on_refusal,
+        )
     if settings.anonymous_agent is not None:
-        return DrainableApp(_AnonymousBearer(app, settings._anonymous_token))
-    return DrainableApp(app)
+        edge = _AnonymousBearer(edge, settings._anonymous_token)
+    return DrainableApp(edge)
+
+
+def _serve_resource_metadata_at_root(app: Starlette) -> None:
+    """RFC 9728 metadata also at the root well-known path (the SDK serves the /mcp-suffixed form), same document."""
+    suffixed = ROOT_RESOURCE_METADATA_PATH + MCP_PATH
+    for route in app.routes:
+        if isinstance(route, Route) and route.path == suffixed:
+            app.router.routes.append(Route(ROOT_RESOURCE_METADATA_PATH, route.endpoint, methods=["GET", "OPTIONS"]))
+            return
 
 
 class DrainingServer(uvicorn.Server):

@@ -56,13 +56,18 @@ INSTRUCTIONS = (
 )
 
 
+# The claim under which an OAuth identity carries its issuer, subject and client (recorded in the audit).
+OAUTH_CLAIM = "aircall_mcp_oauth"
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling: the agent whose grant applies, and where the call came from."""
+    """Who is calling: the agent whose grant applies, where the call came from, and (OAuth) which principal."""
 
     agent: str
     transport: Transport
     session_id: str | None
+    principal: Mapping[str, str | None] | None = None
 
 
 @dataclass
@@ -296,7 +301,13 @@ class ToolRunner:
         token = get_access_token()
         if token is not None:
             session = ctx.request.headers.get("mcp-session-id") if ctx.request is not None else None
-            return Caller(agent=token.client_id, transport="http", session_id=session)
+            principal = token.claims.get(OAUTH_CLAIM) if token.claims else None
+            return Caller(
+                agent=token.client_id,
+                transport="http",
+                session_id=session,
+                principal=principal if isinstance(principal, Mapping) else None,
+            )
         if self.rt.default_agent is None:
             # Only reachable if a transport forgot to authenticate; never serve an unnamed caller.
             raise MCPError(code=types.INVALID_REQUEST, message="No agent identity for this request.")
@@ -442,6 +453,7 @@ class _AuditTrail:
             agent=self.caller.agent,
             transport=self.caller.transport,
             session_id=self.caller.session_id,
+            principal=self.caller.principal,
             tool=self.tool,
             area=self.endpoint.area.value if self.endpoint else None,
             access=self.endpoint.access.value if self.endpoint else None,

@@ -17,6 +17,8 @@ from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, bas
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
+from aircall_mcp.oauth import OAuthConfigurationError, OAuthSettings
+from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -41,6 +43,8 @@ class ServeOptions:
     rate_limit: int = 120
     max_wait_seconds: float = 30.0
     http: HttpSettings = field(default_factory=HttpSettings)
+    # OAuth 2.1 tokens from the company's identity provider (HTTP only); static tokens keep working beside it.
+    oauth: OAuthSettings | None = None
 
 
 @asynccontextmanager
@@ -102,7 +106,14 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
     """Serve until the client disconnects (stdio) or the process is told to stop (HTTP)."""
     if options.transport == "http":
         check_settings(options.http)  # refuse unsafe settings before starting anything
-    async with runtime_for(options, env) as runtime:
+    if options.oauth is not None:
+        if options.transport != "http":
+            raise StartupError("OAuth (--oauth-issuer) is for --transport http; stdio serves one named agent")
+        try:
+            options.oauth.check()
+        except OAuthConfigurationError as exc:
+            raise StartupError(str(exc)) from exc
+    async with runtime_for(options, env) as runtime, AsyncExitStack() as stack:
         server = build_server(runtime)
         if options.transport == "stdio":
             logger.info(
@@ -113,7 +124,13 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
             async with stdio_server() as (read, write):
                 await server.run(read, write, server.create_initialization_options())
             return
-        app = build_http_app(server, runtime.grants, options.http)
+        edge: OAuthEdge | None = None
+        if options.oauth is not None:
+            try:
+                edge = await stack.enter_async_context(oauth_edge(options.oauth, runtime.grants, runtime.audit))
+            except OAuthStartupError as exc:
+                raise StartupError(str(exc)) from exc
+        app = build_http_app(server, runtime.grants, options.http, oauth=edge)
         logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
         # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit is closed.
         await http_server(app, options.http).serve()

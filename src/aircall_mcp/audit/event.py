@@ -51,6 +51,8 @@ class AuditEvent:
     decision: Decision
     phase: Phase = "outcome"
     session_id: str | None = None
+    # OAuth callers: the token's issuer, subject and client (never the token).
+    principal: Mapping[str, str | None] | None = None
     area: str | None = None
     access: str | None = None
     arguments: Mapping[str, Any] = field(default_factory=dict)

@@ -7,7 +7,7 @@ policy that both tools/list (`visible`) and tools/call (`authorize`) ask; `filte
 
 from aircall_mcp.grants.describe import describe
 from aircall_mcp.grants.load import AGENT_NAME, agent_name_problem, load_grant, parse_grant
-from aircall_mcp.grants.model import Grant, GrantError, Level, Problem, Redaction
+from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, Problem, Redaction
 from aircall_mcp.grants.policy import (
     Decision,
     authorize,
@@ -27,6 +27,7 @@ __all__ = [
     "GrantError",
     "GrantStore",
     "Level",
+    "OAuthPrincipals",
     "Problem",
     "Redaction",
     "agent_name_problem",

@@ -15,15 +15,16 @@ from typing import Any
 import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
-from aircall_mcp.grants.model import Grant, GrantError, Level, Problem, Redaction
+from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, Problem, Redaction
 
 AGENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOKEN_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
-TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens")
+TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens", "oauth")
 TOOL_LIST_KEYS = ("allow", "deny", "confirm")
 SCOPE_KEYS = ("numbers",)
 QUOTA_KEYS = ("per_minute",)
+OAUTH_KEYS = ("clients", "subjects", "groups")
 LEVELS = tuple(level.value for level in Level)
 
 
@@ -184,6 +185,7 @@ class _Checker:
             redact=self.redactions(data.get("redact")),
             quota_per_minute=self.quota(data.get("quota")),
             token_hashes=self.tokens(data.get("tokens")),
+            oauth=self.oauth(data.get("oauth")),
             source=source,
         )
 
@@ -284,3 +286,18 @@ class _Checker:
                     hint="store only 'sha256:<64 hex>'; `aircall-mcp grants token` prints a new token and its line",
                 )
         return frozenset(hashes)
+
+    def oauth(self, value: object) -> OAuthPrincipals:
+        section = self.mapping("oauth", value, "{clients: [reporting-bot], subjects: [], groups: [support-leads]}")
+        self.known_keys("oauth", section, OAUTH_KEYS)
+        found: dict[str, frozenset[str]] = {}
+        for name in OAUTH_KEYS:
+            key = f"oauth.{name}"
+            names: set[str] = set()
+            for item_key, item in self.items(key, section.get(name), f"{name}: [name-1, name-2]"):
+                if isinstance(item, str) and item.strip() and item == item.strip():
+                    names.add(item)
+                else:
+                    self.add(item_key, f"expected a non-empty name without surrounding spaces, got {item!r}")
+            found[name] = frozenset(names)
+        return OAuthPrincipals(clients=found["clients"], subjects=found["subjects"], groups=found["groups"])

@@ -66,6 +66,22 @@ class GrantError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+@dataclass(frozen=True, slots=True)
+class OAuthPrincipals:
+    """Which OAuth principals are this agent: a token matching any one of them is served with this grant.
+
+    clients: client ids (the token's client_id/azp), for machine agents; subjects: `sub` values, for a person's
+    delegated token; groups: names in the token's groups claim, for teams.
+    """
+
+    clients: frozenset[str] = frozenset()
+    subjects: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.clients or self.subjects or self.groups)
+
+
 def _frozen_levels(levels: Mapping[Area, Level] | None) -> Mapping[Area, Level]:
     return MappingProxyType({area: (levels or {}).get(area, Level.OFF) for area in Area})
 
@@ -91,6 +107,7 @@ class Grant:
     quota_per_minute: int | None = None
     # Hashes are not secrets, but they identify credentials: keep them out of reprs and logs.
     token_hashes: frozenset[str] = field(default=frozenset(), repr=False)
+    oauth: OAuthPrincipals = field(default_factory=OAuthPrincipals)
     source: Path | None = None
     denied_because: str | None = None
 
