@@ -17,6 +17,7 @@ from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, bas
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
+from aircall_mcp.preflight import bind_listener, check_aircall
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -79,6 +80,7 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
                 max_wait_seconds=options.max_wait_seconds,
             )
         )
+        await check_aircall(client, credentials)  # refused credentials stop here, before the audit is opened
         audit = AuditLog(
             options.audit_path,
             fsync=options.audit_fsync,
@@ -102,18 +104,19 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
     """Serve until the client disconnects (stdio) or the process is told to stop (HTTP)."""
     if options.transport == "http":
         check_settings(options.http)  # refuse unsafe settings before starting anything
+        # Bound before anything starts, so a port in use is reported before any "serving" line.
+        with bind_listener(options.http.host, options.http.port) as listener:
+            async with runtime_for(options, env) as runtime:
+                app = build_http_app(build_server(runtime), runtime.grants, options.http)
+                port = listener.getsockname()[1]
+                logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, port)
+                # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.
+                await http_server(app, options.http).serve(sockets=[listener])
+        return
     async with runtime_for(options, env) as runtime:
         server = build_server(runtime)
-        if options.transport == "stdio":
-            logger.info(
-                "serving agent %r over stdio (MCP on stdin/stdout); audit log %s",
-                runtime.default_agent,
-                options.audit_path,
-            )
-            async with stdio_server() as (read, write):
-                await server.run(read, write, server.create_initialization_options())
-            return
-        app = build_http_app(server, runtime.grants, options.http)
-        logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
-        # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit is closed.
-        await http_server(app, options.http).serve()
+        logger.info(
+            "serving agent %r over stdio (MCP on stdin/stdout); audit log %s", runtime.default_agent, options.audit_path
+        )
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
