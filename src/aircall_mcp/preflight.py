@@ -62,17 +62,17 @@ class PortUnavailable(ConfigurationError):
 def bind_listener(host: str, port: int) -> socket.socket:
     """A TCP socket bound to host:port (port 0: any free port), ready for the HTTP server to listen on."""
     bare = host.strip("[]")
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror as exc:
-        raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror}; check --host") from None
-    sock = socket.socket(family, kind, proto)
+    # The address family as uvicorn picks it, so names such as localhost bind as they did before (IPv4).
+    sock = socket.socket(socket.AF_INET6 if ":" in bare else socket.AF_INET, socket.SOCK_STREAM)
     try:
         if os.name != "nt":
             # As uvicorn does: a restart may bind while old connections linger in TIME_WAIT. (On Windows the
             # option would let two servers share the port, so it stays off there.)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
+        sock.bind((bare, port))
+    except socket.gaierror as exc:
+        sock.close()
+        raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror}; check --host") from None
     except OSError as exc:
         sock.close()
         raise PortUnavailable(
