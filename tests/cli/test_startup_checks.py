@@ -116,3 +116,12 @@ def test_an_http_port_in_use_is_reported_before_any_serving_line(tmp_path: Path)
     assert "serving" not in result.stderr
     assert "sandbox" not in result.stderr  # nothing was started before the port was checked
     assert "Traceback" not in result.stderr
+
+
+def test_the_registry_sandbox_switch_serves_the_sandbox_without_credentials(tmp_path: Path) -> None:
+    """server.json's AIRCALL_MCP_SANDBOX=true does what --sandbox does (registry clients set variables, not flags)."""
+    session = start(SERVE, env=_env(tmp_path, AIRCALL_MCP_SANDBOX="true"))
+    assert list_tools(session) == _support_agent_tools()
+    stderr, code = session.close()
+    assert code == 0
+    assert "using the embedded Aircall sandbox" in stderr
