@@ -25,6 +25,7 @@ from aircall_mcp.http import ConfigurationError, HttpSettings
 from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
     DEFAULT_GRANTS_HELP,
+    ENV_GRANTS,
     GrantsDirectoryError,
     check_grants_dir,
     default_grants_dir,
@@ -36,7 +37,6 @@ from aircall_mcp.wiring import ServeOptions, StartupError, serve
 logger = logging.getLogger("aircall_mcp")
 
 ENV_AGENT = "AIRCALL_MCP_AGENT"
-ENV_GRANTS = "AIRCALL_MCP_GRANTS"  # read by locations.resolve_grants_dir
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
 
 
