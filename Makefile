@@ -6,19 +6,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 AGENT ?= support-agent
 STAMP := $(VENV)/.installed
+EXAMPLE_GRANTS := src/aircall_mcp/examples/grants
 
 .PHONY: setup serve test lint typecheck pytest bench lock tooltable clean
 
 setup: $(STAMP)
 
+# Setup is silent on stdout (its messages go to stderr): `make serve` may run it, and there stdout is the protocol.
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -c 'import sys; sys.exit("aircall-mcp needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
-	$(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
-	touch $(STAMP)
+	@$(PYTHON) -c 'import sys; sys.exit("aircall-mcp needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	@echo "setting up $(VENV) (one minute, once)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" >&2
+	@touch $(STAMP)
 
+# `@`: make echoes nothing, so a client reading the server's stdout sees only MCP. The grants are the examples
+# shipped in the package (`aircall-mcp init` copies them where an installed server looks).
 serve: setup
-	$(BIN)/aircall-mcp serve --sandbox --grants grants --agent $(AGENT)
+	@$(BIN)/aircall-mcp serve --sandbox --grants $(EXAMPLE_GRANTS) --agent $(AGENT)
 
 test: setup lint typecheck pytest
 

@@ -3,7 +3,7 @@
 Every byte the server sends an agent (tool definitions once per session, results on every call) is paid for in
 its context window, so this prints the figures to watch:
 
-1. tools/list as it goes on the wire (all 72 tools, and the subset each example grant in grants/ shows),
+1. tools/list as it goes on the wire (all 72 tools, and the subset each example grant shows),
    split into descriptions, input schemas and output schemas.
 2. One page (per_page=50) of each list tool from the embedded sandbox: bytes per object in Aircall's raw JSON
    versus in our shaped result, and the saving.
@@ -30,7 +30,7 @@ from aircall_mcp.results import compact_json, shape_result
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
-GRANTS_DIR = REPO / "grants"
+GRANTS_DIR = REPO / "src" / "aircall_mcp" / "examples" / "grants"
 LIST_TOOLS = ("list_calls", "list_contacts", "list_users", "list_numbers", "list_teams", "list_tags", "list_webhooks")
 PER_PAGE = 50
 # A rough rule for English text and JSON with common tokenizers; real counts vary by model (often 3-4.5 B/token).

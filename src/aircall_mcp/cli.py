@@ -12,9 +12,26 @@ from pathlib import Path
 import anyio
 from pydantic import SecretStr
 
-from aircall_mcp import __version__, audit, grants
+from aircall_mcp import __version__, audit, errors, grants
 from aircall_mcp.catalogue import CATALOGUE
+from aircall_mcp.cli_support import (
+    BROKEN_PIPE_EXIT,
+    ENV_SANDBOX,
+    add_log_level,
+    env_flag,
+    silence_stdout,
+    unknown_agent,
+)
 from aircall_mcp.http import ConfigurationError, HttpSettings
+from aircall_mcp.init import InitError, init_command
+from aircall_mcp.locations import (
+    DEFAULT_GRANTS_HELP,
+    ENV_GRANTS,
+    GrantsDirectoryError,
+    check_grants_dir,
+    default_grants_dir,
+    resolve_grants_dir,
+)
 from aircall_mcp.oauth import OAuthSettings
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
 from aircall_mcp.wiring import ServeOptions, StartupError, serve
@@ -22,7 +39,6 @@ from aircall_mcp.wiring import ServeOptions, StartupError, serve
 logger = logging.getLogger("aircall_mcp")
 
 ENV_AGENT = "AIRCALL_MCP_AGENT"
-ENV_GRANTS = "AIRCALL_MCP_GRANTS"
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
 ENV_OAUTH_ISSUER = "AIRCALL_MCP_OAUTH_ISSUER"
 ENV_RESOURCE_URL = "AIRCALL_MCP_RESOURCE_URL"
@@ -45,25 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Aircall API as MCP tools, under per-agent grants, one shared rate budget and an audit trail.",
     )
     parser.add_argument("--version", action="version", version=f"aircall-mcp {__version__}")
-    parser.add_argument(
-        "--log-level", default="INFO", help="level of aircall-mcp's own stderr log (default INFO; libraries: WARNING)"
-    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or Streamable HTTP")
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--agent", help=f"agent whose grant applies over stdio (env {ENV_AGENT})")
-    serve.add_argument("--grants", type=Path, help=f"grant files directory (env {ENV_GRANTS}; default ./grants)")
+    serve.add_argument(
+        "--grants",
+        type=Path,
+        help=f"grant files directory (env {ENV_GRANTS}; default ./grants, else {DEFAULT_GRANTS_HELP})",
+    )
     serve.add_argument("--audit-log", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG})")
     serve.add_argument("--audit-stderr", action="store_true", help="also write audit lines to stderr")
     serve.add_argument("--audit-fsync", choices=["never", "line"], default="never", help="fsync every line or never")
     serve.add_argument(
         "--audit-optional", action="store_true", help="act even when the audit cannot be written (not advised)"
     )
-    serve.add_argument("--sandbox", action="store_true", help="start the embedded Aircall sandbox and use it")
+    serve.add_argument(
+        "--sandbox", action="store_true", help=f"start the embedded Aircall sandbox and use it (env {ENV_SANDBOX}=1)"
+    )
     serve.add_argument("--rate-limit", type=int, default=120, help="requests a minute assumed until Aircall says")
     serve.add_argument("--max-wait", type=float, default=30.0, help="longest rate-limit wait before a call fails (s)")
     _add_http_options(serve)
+
+    init = commands.add_parser(
+        "init", help=f"write the example grants (default {DEFAULT_GRANTS_HELP}); never overwrites"
+    )
+    init.add_argument("--grants", type=Path, help=f"directory to write them to (env {ENV_GRANTS})")
 
     sandbox = commands.add_parser("sandbox", help="run the local Aircall sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -96,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--agent")
     tail.add_argument("--tool")
     tail.add_argument("--decision")
+    add_log_level(parser)
     return parser
 
 
@@ -134,24 +159,39 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logger.setLevel(args.log_level.upper())
+    logger.setLevel(args.log_level)
     try:
         if args.command == "serve":
             return _serve(args, environ)
+        if args.command == "init":
+            return _init(args, environ)
         if args.command == "sandbox":
             return _run_sandbox(args)
-        if args.command == "grants":
-            return _grants(args, environ)
-        return _audit(args, environ)
-    except UsageError as exc:
+        code = _grants(args, environ) if args.command == "grants" else _audit(args, environ)
+        sys.stdout.flush()  # here, where a reader that went away (`| head`) is handled, not at exit
+        return code
+    except (UsageError, GrantsDirectoryError, InitError) as exc:
         print(f"aircall-mcp: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        silence_stdout()
+        return BROKEN_PIPE_EXIT
     except KeyboardInterrupt:
         return 130
 
 
-def _grants_dir(args: argparse.Namespace, env: Mapping[str, str]) -> Path:
-    return Path(args.grants or env.get(ENV_GRANTS) or "grants")
+def _grants_dir(args: argparse.Namespace, env: Mapping[str, str], *, check: bool = True) -> Path:
+    location = resolve_grants_dir(args.grants, env)
+    if check:
+        check_grants_dir(location)  # missing, a file, or empty: each its own message
+    return location.path
+
+
+def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    # Not ./grants: init writes where an installed server looks when nobody says (or where it is told).
+    explicit = args.grants or env.get(ENV_GRANTS)
+    directory = Path(explicit) if explicit else default_grants_dir(env)
+    return init_command(directory, default_location=not explicit, out=sys.stdout)
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -165,7 +205,7 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         audit_stderr=args.audit_stderr,
         audit_fsync=args.audit_fsync,
         audit_required=not args.audit_optional,
-        sandbox=args.sandbox,
+        sandbox=args.sandbox or _sandbox_from_env(env),
         rate_limit=args.rate_limit,
         max_wait_seconds=args.max_wait,
         http=HttpSettings(
@@ -182,7 +222,7 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     )
     try:
         anyio.run(serve, options, env)
-    except (StartupError, ConfigurationError) as exc:
+    except (StartupError, ConfigurationError, errors.ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
     return 0
 
@@ -210,6 +250,13 @@ def _oauth_settings(args: argparse.Namespace, env: Mapping[str, str]) -> OAuthSe
     )
 
 
+def _sandbox_from_env(env: Mapping[str, str]) -> bool:
+    try:
+        return env_flag(env, ENV_SANDBOX)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _run_sandbox(args: argparse.Namespace) -> int:
     config = SandboxConfig(seed=args.seed, rate_limit=args.rate_limit or None, rate_window_seconds=args.rate_window)
     serve_forever(config, host=args.host, port=args.port)
@@ -217,7 +264,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    directory = _grants_dir(args, env)
+    directory = _grants_dir(args, env, check=args.grants_command != "token")
     if args.grants_command == "check":
         problems, ok = grants.check_directory(directory, CATALOGUE)
         for problem in problems:
@@ -226,6 +273,10 @@ def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 0 if ok else 1
     if args.grants_command == "show":
         store = grants.GrantStore(directory, CATALOGUE)
+        missing = unknown_agent(store, args.agent)
+        if missing is not None:
+            print(f"aircall-mcp: {missing}", file=sys.stderr)
+            return 1
         print(grants.describe(store.grant_for(args.agent), CATALOGUE))
         return 0
     token, line = grants.mint_token()

@@ -19,6 +19,7 @@ from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
 from aircall_mcp.oauth import OAuthConfigurationError, OAuthSettings
 from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
+from aircall_mcp.preflight import bind_listener, check_aircall
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
@@ -83,6 +84,7 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
                 max_wait_seconds=options.max_wait_seconds,
             )
         )
+        await check_aircall(client, credentials)  # refused credentials stop here, before the audit is opened
         audit = AuditLog(
             options.audit_path,
             fsync=options.audit_fsync,
@@ -113,24 +115,26 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
             options.oauth.check()
         except OAuthConfigurationError as exc:
             raise StartupError(str(exc)) from exc
-    async with runtime_for(options, env) as runtime, AsyncExitStack() as stack:
+    if options.transport == "http":
+        # Bound before anything starts, so a port in use is reported before any "serving" line.
+        with bind_listener(options.http.host, options.http.port) as listener:
+            async with runtime_for(options, env) as runtime, AsyncExitStack() as stack:
+                edge: OAuthEdge | None = None
+                if options.oauth is not None:
+                    try:
+                        edge = await stack.enter_async_context(oauth_edge(options.oauth, runtime.grants, runtime.audit))
+                    except OAuthStartupError as exc:
+                        raise StartupError(str(exc)) from exc
+                app = build_http_app(build_server(runtime), runtime.grants, options.http, oauth=edge)
+                port = listener.getsockname()[1]
+                logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, port)
+                # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.
+                await http_server(app, options.http).serve(sockets=[listener])
+        return
+    async with runtime_for(options, env) as runtime:
         server = build_server(runtime)
-        if options.transport == "stdio":
-            logger.info(
-                "serving agent %r over stdio (MCP on stdin/stdout); audit log %s",
-                runtime.default_agent,
-                options.audit_path,
-            )
-            async with stdio_server() as (read, write):
-                await server.run(read, write, server.create_initialization_options())
-            return
-        edge: OAuthEdge | None = None
-        if options.oauth is not None:
-            try:
-                edge = await stack.enter_async_context(oauth_edge(options.oauth, runtime.grants, runtime.audit))
-            except OAuthStartupError as exc:
-                raise StartupError(str(exc)) from exc
-        app = build_http_app(server, runtime.grants, options.http, oauth=edge)
-        logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
-        # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit is closed.
-        await http_server(app, options.http).serve()
+        logger.info(
+            "serving agent %r over stdio (MCP on stdin/stdout); audit log %s", runtime.default_agent, options.audit_path
+        )
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())

@@ -20,7 +20,7 @@ from aircall_mcp.cli import main
 from aircall_mcp.grants import GrantStore, decide
 
 REPO = Path(__file__).resolve().parents[2]
-REPO_GRANTS = REPO / "grants"
+REPO_GRANTS = REPO / "src" / "aircall_mcp" / "examples" / "grants"
 
 
 def _free_port() -> int:

@@ -1,4 +1,4 @@
-"""The example grants in grants/ are valid and mean what their header comments say."""
+"""The example grants shipped in the package (examples/grants/) are valid and mean what their comments say."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from aircall_mcp.endpoint import Access, Area, Endpoint
 from aircall_mcp.grants import Grant, GrantStore, Redaction, check_directory, visible_tools
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "grants"
+EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "aircall_mcp" / "examples" / "grants"
 
 
 def load(agent: str, catalogue: tuple[Endpoint, ...]) -> Grant:

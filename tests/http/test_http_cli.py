@@ -50,7 +50,10 @@ def test_serve_refuses_unsafe_http_settings_before_starting_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], named: str
 ) -> None:
     audit = tmp_path / "audit.jsonl"
-    argv = ["serve", "--transport", "http", "--sandbox", "--grants", str(tmp_path), "--audit-log", str(audit), *extra]
+    grants = tmp_path / "grants"
+    grants.mkdir()
+    (grants / "alpha.yaml").write_text("areas: {calls: read}\n", encoding="utf-8")  # an empty directory is refused
+    argv = ["serve", "--transport", "http", "--sandbox", "--grants", str(grants), "--audit-log", str(audit), *extra]
     code = main(argv, env={})
     err = capsys.readouterr().err
 

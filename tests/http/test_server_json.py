@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import aircall_mcp
+from aircall_mcp import cli
+from aircall_mcp.cli_support import ENV_SANDBOX, env_flag
+from aircall_mcp.locations import ENV_GRANTS, example_grants
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
@@ -91,3 +94,23 @@ def test_server_json_marks_every_aircall_credential_secret() -> None:
     assert set(variables) >= CREDENTIALS
     assert {name for name, variable in variables.items() if variable.get("isSecret")} == CREDENTIALS
     assert variables["AIRCALL_MCP_AGENT"]["isRequired"] is True
+
+
+def test_server_json_carries_what_a_registry_user_sets_with_defaults_that_work() -> None:
+    """The agent (defaulting to a grant `aircall-mcp init` writes), the grants directory, and the sandbox switch."""
+    (package,) = server_json()["packages"]
+    variables = {variable["name"]: variable for variable in package["environmentVariables"]}
+    agent = variables[cli.ENV_AGENT]
+    assert example_grants().joinpath(f"{agent['default']}.yaml").is_file()
+    grants_dir = variables[ENV_GRANTS]
+    assert grants_dir["isRequired"] is False
+    assert grants_dir["format"] == "filepath"
+    assert "aircall-mcp init" in grants_dir["description"]
+    sandbox = variables[ENV_SANDBOX]
+    assert sandbox["isRequired"] is False
+    assert sandbox["default"] == "false"
+    assert {choice: env_flag({ENV_SANDBOX: choice}, ENV_SANDBOX) for choice in sandbox["choices"]} == {
+        "true": True,
+        "false": False,
+    }
+    assert "init" in package["packageArguments"][0]["description"]

@@ -13,6 +13,7 @@ from aircall_mcp.oauth import OAuthConfigurationError, OAuthSettings, discovery_
 
 
 def serve(tmp_path: Path, *extra: str) -> list[str]:
+    (tmp_path / "alpha.yaml").write_text("areas: {tags: read}\n", encoding="utf-8")
     return ["serve", "--transport", "http", "--sandbox", "--grants", str(tmp_path), "--audit-log",
             str(tmp_path / "audit.jsonl"), "--port", "0", *extra]  # fmt: skip
 

@@ -24,7 +24,7 @@ from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
-REPO_GRANTS = Path(__file__).resolve().parents[2] / "grants"
+REPO_GRANTS = Path(__file__).resolve().parents[2] / "src" / "aircall_mcp" / "examples" / "grants"
 # Unlimited upstream budget: these tests are about tools and grants, not pacing.
 SERVER_SANDBOX = SandboxConfig(users=20, teams=4, numbers=5, contacts=120, calls=300, tags=8, rate_limit=None)
 

@@ -21,7 +21,7 @@ from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.endpoint import Access, Area, Endpoint
 from tests.server.conftest import Harness
 
-REPO_GRANTS = Path(__file__).resolve().parents[2] / "grants"
+REPO_GRANTS = Path(__file__).resolve().parents[2] / "src" / "aircall_mcp" / "examples" / "grants"
 
 MODES = pytest.mark.parametrize("mode", ["legacy", "auto"])
 

@@ -1,6 +1,6 @@
 """The audit sink: one hash-chained JSON line per record, appended whole, from any thread or process.
 
-How a line is appended (all under an exclusive ``flock`` on the sidecar ``PATH.lock``, which is never
+How a line is appended (all under an exclusive file lock on the sidecar ``PATH.lock``, which is never
 rotated, so every process sharing PATH serializes on the same lock whatever file it had open):
 
 1. reopen PATH if another process rotated it (its inode changed) or it disappeared;
@@ -23,7 +23,6 @@ Files are created 0600. ``max_bytes`` limits each file; ``backups`` is how many 
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import logging
 import os
@@ -49,6 +48,8 @@ logger = logging.getLogger("aircall_mcp.audit")
 
 _READ_CHUNK = 8192
 _FILE_MODE = 0o600
+# Descriptors are not inherited by child processes anyway (PEP 446); O_CLOEXEC says so where it exists.
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 class AuditUnavailable(Exception):
@@ -188,7 +189,7 @@ class AuditLog:
 
     def _append_file(self, body: dict[str, Any]) -> bytes:
         lock_fd = self._open_lock()
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        _lock_exclusive(lock_fd)
         try:
             # Whatever happens below, the cached head is only trusted again after a complete write.
             cached, self._head = self._head, None
@@ -216,7 +217,7 @@ class AuditLog:
             self._head = ((after.st_ino, after.st_size, after.st_mtime_ns), line_hash, seq + 1)
             return line
         finally:
-            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+            _unlock(lock_fd)
 
     def _would_overflow(self, size: int, line_bytes: int) -> bool:
         # A line larger than max_bytes still gets written, alone in a fresh file.
@@ -262,7 +263,7 @@ class AuditLog:
         if self._lock_fd is None:
             assert self._path is not None
             lock_path = self._path.with_name(f"{self._name()}.lock")
-            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _CLOEXEC, _FILE_MODE)
         return self._lock_fd
 
     def _open_data(self) -> int:
@@ -295,6 +296,21 @@ class AuditLog:
         if self._required:
             raise AuditUnavailable(f"{what}: {where}: {detail}") from exc
         logger.warning("%s: %s: %s", what, where, detail)
+
+
+def _lock_exclusive(fd: int) -> None:
+    """Wait for the cross-process lock on ``fd``: flock on POSIX, LockFileEx/msvcrt on Windows."""
+    # Imported here, not with the module: portalocker imports the platform's lock module (fcntl or msvcrt),
+    # and the package must import anywhere before it picks one.
+    import portalocker  # noqa: PLC0415
+
+    portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE)
+
+
+def _unlock(fd: int) -> None:
+    import portalocker  # noqa: PLC0415 - see _lock_exclusive
+
+    portalocker.unlock(fd)
 
 
 def _chain_head(

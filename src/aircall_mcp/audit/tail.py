@@ -144,6 +144,8 @@ def tail_command(
     """``tail`` as a command. Exit code: 0, or 2 when the file cannot be read. Ctrl-C ends follow mode cleanly."""
     try:
         tail(path, follow=follow, agent=agent, tool=tool, decision=decision, lines=lines, out=out)
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`), not the file: the CLI ends quietly
     except OSError as exc:
         (err if err is not None else sys.stderr).write(f"{path}: cannot read: {exc.strerror or exc}\n")
         return 2
