@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
 import mcp_types as types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
@@ -160,8 +161,19 @@ class Subject:
     request: PreparedRequest | None = None
 
     def mask(self, text: str) -> str:
-        """`text` as this agent's grant may see it (phone numbers and emails masked when the grant says so)."""
-        return mask_text(self.grant, text) if self.grant is not None else text
+        """`text` as this agent's grant may see it (phone numbers and emails masked when the grant says so).
+
+        Paths carry values percent-encoded ("/v2/users/mia%40x.example"): what decoding reveals is masked too.
+        """
+        if self.grant is None:
+            return text
+        masked = mask_text(self.grant, text)
+        if "%" in masked:
+            decoded = unquote(masked)
+            remasked = mask_text(self.grant, decoded)
+            if remasked != decoded:
+                return remasked
+        return masked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
