@@ -231,7 +231,7 @@ def audit_event(
         area=endpoint.area.value if endpoint is not None else None,
         access=endpoint.access.value if endpoint is not None else None,
         arguments=redact_arguments(grant, subject.arguments) if grant is not None else {},
-        action=masked(subject.action),
+        action=mask(subject.action or f"call {subject.tool}"),
         phase=phase,
         decision=decision,
         rule=masked(rule),
