@@ -8,10 +8,11 @@ identify the agent -> find the tool -> may this agent call it at all (grant) -> 
 
 Every step that ends a call returns an `Outcome`, an immutable record of how it ended: the decision and the
 rule behind it, why it was refused or failed, Aircall's answer or error, the result. `call` writes it as the
-call's one audit outcome line and turns it into the tool result, in one place; the intent line written just
-before a write is sent is the only other line. A failure inside the server is recorded as what was known:
-`error` when it struck before the call's request was sent, the decision reached when it struck after.
-Every text of an audit line, and every error text an agent reads, passes through the grant's masks.
+call's one audit outcome line and turns it into the tool result, in one place (`_finish`, which a call cancelled
+while its request is sent also reaches); the intent line written just before a write is sent is the only other
+line. A failure inside the server is recorded as what was known: `error` when it struck before the call's
+request was sent, the decision reached when it struck after. Every text of an audit line, and every error text
+an agent reads, passes through the grant's masks (`audit_event`, `Subject.mask`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
+import anyio
 import mcp_types as types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -439,6 +441,14 @@ class ToolRunner:
             return self._response_outcome(sent, args, response)
         except AircallError as exc:
             return replace(sent, error=exc, stats=exc.stats, message=describe_aircall_error(endpoint, exc))
+        except anyio.get_cancelled_exc_class():
+            # The client gave up (or the server is stopping) with the request possibly in flight: the outcome
+            # line still says so, shielded from the cancellation, and the cancellation goes on.
+            reason = "cancelled while its request was sent" + ("; it may have reached Aircall" if intent_id else "")
+            cancelled = replace(sent, error_kind="cancelled", reason=reason)
+            with anyio.CancelScope(shield=True):
+                await self._finish(cancelled)
+            raise
         except Exception:
             logger.exception("unexpected failure in %s after it was allowed", endpoint.name)
             what = "may have reached Aircall" if endpoint.access is not Access.READ else "was a read"

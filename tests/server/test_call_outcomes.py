@@ -10,16 +10,21 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
+import anyio
 import mcp_types as types
 import pytest
 
 from aircall_mcp import server as server_module
+from aircall_mcp.audit import AuditLog
+from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import NotFound, RateLimitWaitTooLong
 from aircall_mcp.grants import GrantStore
+from aircall_mcp.server import Runtime
 from tests.server.conftest import Harness
 
 MASKING_GRANT = """
@@ -306,3 +311,41 @@ async def test_the_visible_tools_are_worked_out_once_per_grant_object_not_on_eve
         harness.write_grant("tester", "areas: {tags: read}\n")
         await client.call_tool("list_tags", {})
     assert worked_out == ["tester", "tester"]  # a grant edit is a new grant object: worked out again
+
+
+class _NeverAnswers(AircallClient):
+    """Stands in for an Aircall that accepted the connection and never answers."""
+
+    sending = anyio.Event()
+
+    async def send(self, request: PreparedRequest, **kwargs: Any) -> AircallResponse:
+        type(self).sending.set()
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+async def test_reliability_a_write_cancelled_in_flight_still_gets_its_outcome_line(harness: Harness) -> None:
+    """Reliability regression: a cancelled call left its intent line without an outcome."""
+    call_id, tag_id = next(iter(harness.sandbox.sandbox.state.calls)), next(iter(harness.sandbox.sandbox.state.tags))
+    _NeverAnswers.sending = anyio.Event()
+    async with _NeverAnswers(harness.credentials, harness.sandbox.base_url, limiter=False) as aircall:
+        audit = AuditLog(harness.audit_path)
+        runtime = Runtime(
+            client=aircall,
+            grants=GrantStore(harness.grants_dir, CATALOGUE),
+            audit=audit,
+            transport="memory",
+            default_agent="tester",
+        )
+        runner = server_module.ToolRunner(runtime)
+        ctx: Any = SimpleNamespace(request=None, session=None)
+        params = types.CallToolRequestParams(name="tag_call", arguments={"call_id": call_id, "tags": [tag_id]})
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(runner.call, ctx, params)
+            await _NeverAnswers.sending.wait()
+            tg.cancel_scope.cancel()
+        audit.close()
+    intent, outcome = harness.audit_lines()
+    assert outcome["intent_id"] == intent["event_id"]
+    assert (outcome["decision"], outcome["error_kind"]) == ("allowed", "cancelled")
+    assert "may have reached Aircall" in outcome["reason"]
