@@ -778,6 +778,8 @@ def describe_cut(
     skip = position % per_page
     already = f" (its first {skip} items were returned here)" if skip else ""
     repeats = " Calls withheld by the grant's scope are not counted, so some items may repeat." if withheld else ""
+    if "stopped" in result:
+        repeats += " Read from here first: stopped.continue_with only follows the pages fetched."
     arguments_text = ", ".join(f"{key}={value}" for key, value in continue_with.items())
     note["continue_with"] = continue_with
     note["how_to_continue"] = (
