@@ -420,12 +420,12 @@ class ToolRunner:
             )
         sent = Outcome(subject=subject, decision=verdict, rule=rule, intent_id=intent_id)
         agent, quota = subject.caller.agent, grant.quota_per_minute
-        max_items = getattr(args, "max_items", None) if endpoint.paginated else None
+        list_key, max_items = endpoint.list_key, getattr(args, "max_items", None)
         try:
-            if max_items:
+            if list_key is not None and max_items:
                 pages = await self.rt.client.paginate(
                     request,
-                    list_key=endpoint.list_key,
+                    list_key=list_key,
                     max_items=int(max_items),
                     agent=agent,
                     quota_per_minute=quota,
