@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 import anyio
@@ -24,6 +25,20 @@ from mcp.shared.exceptions import MCPError
 APPROVE = "approve"
 # Key of our one question inside an input-required round trip.
 QUESTION = "confirm"
+
+
+class Approval(Enum):
+    """How asking for a person's approval ended. Only APPROVED lets the call go ahead."""
+
+    APPROVED = "approved"
+    # A person said no (declined, cancelled, or an answer that is not a yes).
+    DECLINED = "declined"
+    # A person could be asked and nobody answered within the timeout.
+    UNANSWERED = "unanswered"
+    # The client cannot put a question to a person: no elicitation capability, or it failed the request.
+    CANNOT_ASK = "cannot_ask"
+    # 2026-07-28: the approval sent back is not ours, not for this call, expired or already used.
+    INVALID = "invalid"
 
 
 class Confirmations:
@@ -38,10 +53,17 @@ class Confirmations:
     async def ask(
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams, agent: str, question: str
     ) -> bool | types.InputRequiredResult:
-        """True when a person approved; False when they declined or nobody could be asked."""
+        """True when a person approved; False otherwise (see `consult` for the reason why not)."""
+        answer = await self.consult(ctx, params, agent, question)
+        return answer if isinstance(answer, types.InputRequiredResult) else answer is Approval.APPROVED
+
+    async def consult(
+        self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams, agent: str, question: str
+    ) -> Approval | types.InputRequiredResult:
+        """Put `question` to a person, or (2026-07-28) return the input request that asks the client to."""
         capabilities = ctx.session.client_capabilities
         if capabilities is None or capabilities.elicitation is None:
-            return False
+            return Approval.CANNOT_ASK
         schema: types.ElicitRequestedSchema = {
             "type": "object",
             "properties": {APPROVE: {"type": "boolean", "title": "Approve", "description": question}},
@@ -52,9 +74,9 @@ class Confirmations:
                 try:
                     answer = await ctx.session.elicit_form(question, schema, related_request_id=ctx.request_id)
                 except MCPError:
-                    return False
-                return _approved(answer)
-            return False  # nobody answered in time
+                    return Approval.CANNOT_ASK
+                return _approval(answer)
+            return Approval.UNANSWERED
         reply = (params.input_responses or {}).get(QUESTION)
         if params.request_state is None or reply is None:
             return types.InputRequiredResult(
@@ -65,11 +87,9 @@ class Confirmations:
                 },
                 request_state=self._seal(agent, params.name, params.arguments or {}),
             )
-        return (
-            self._redeem(params.request_state, agent, params.name, params.arguments or {})
-            and isinstance(reply, types.ElicitResult)
-            and _approved(reply)
-        )
+        if not self._redeem(params.request_state, agent, params.name, params.arguments or {}):
+            return Approval.INVALID
+        return _approval(reply) if isinstance(reply, types.ElicitResult) else Approval.DECLINED
 
     def _seal(self, agent: str, tool: str, arguments: Mapping[str, Any]) -> str:
         nonce = secrets.token_hex(16)
@@ -96,5 +116,6 @@ class Confirmations:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
 
 
-def _approved(answer: types.ElicitResult) -> bool:
-    return answer.action == "accept" and (answer.content or {}).get(APPROVE) is True
+def _approval(answer: types.ElicitResult) -> Approval:
+    approved = answer.action == "accept" and (answer.content or {}).get(APPROVE) is True
+    return Approval.APPROVED if approved else Approval.DECLINED

@@ -1,12 +1,15 @@
 """Turning Aircall's answer into a tool's structured content: compact, and matching the tool's output schema.
 
 Agents pay for every byte of a result in context, so nulls and empty containers are dropped (an absent field
-and a null one mean the same to a reader); 0, False and empty strings are data and are kept.
+and a null one mean the same to a reader); 0, False and empty strings are data and are kept. And a result is
+bounded in size (`bound_size`): a long list is cut at an item boundary, with a note saying how to continue.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -141,3 +144,103 @@ def _is_empty(value: Any) -> bool:
 def compact_json(obj: Any) -> str:
     """The text content twin of the structured content: no spaces, non-ASCII kept as is."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+# -- bounding a result's size ------------------------------------------------------------------------------------
+
+# Room kept under the bound for the note that says how a cut result continues.
+_NOTE_ROOM = 1_000
+# Lists are looked for this deep inside objects (a listing's items, a team's users, a transcript's utterances).
+_MAX_LIST_DEPTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A result cut to fit the size bound: the list that was cut (keys from the top), and how much of it is left."""
+
+    path: tuple[str, ...]
+    kept: int
+    total: int
+
+
+def bound_size(
+    result: dict[str, Any],
+    max_bytes: int,
+    *,
+    prefer: str | None = None,
+    explain: Callable[[Cut], Any],
+) -> tuple[dict[str, Any], str, Cut | None]:
+    """`result` cut at an item boundary so that its JSON stays within `max_bytes`, with that JSON.
+
+    The list cut is `result[prefer]` when that is a list, otherwise the largest list found in nested objects.
+    A cut result carries `explain(cut)` under "truncated". A result without a list to cut is returned whole.
+    """
+    text = compact_json(result)
+    size = _utf8_size(text)
+    if size <= max_bytes:
+        return result, text, None
+    path = _list_to_cut(result, prefer)
+    if path is None:
+        return result, text, None
+    items: list[Any] = _at(result, path)
+    sizes = [_utf8_size(compact_json(item)) for item in items]
+    fixed = size - sum(sizes) - max(len(items) - 1, 0)
+    kept = _fitting(sizes, max_bytes - fixed - _NOTE_ROOM)
+    while True:
+        cut = Cut(path, kept, len(items))
+        shaped = _replaced_at(result, path, items[:kept])
+        shaped["truncated"] = explain(cut)
+        text = compact_json(shaped)
+        over = _utf8_size(text) - max_bytes
+        if over <= 0 or kept == 0:
+            return shaped, text, cut
+        # The note took more room than kept for it: drop as many more items as cover the difference.
+        while kept and over > 0:
+            kept -= 1
+            over -= sizes[kept] + 1
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode())
+
+
+def _fitting(sizes: list[int], budget: int) -> int:
+    """How many leading items, comma-separated, fit in `budget` bytes."""
+    used = kept = 0
+    for size in sizes:
+        used += size + (1 if kept else 0)
+        if used > budget:
+            break
+        kept += 1
+    return kept
+
+
+def _list_to_cut(result: dict[str, Any], prefer: str | None) -> tuple[str, ...] | None:
+    if prefer is not None and isinstance(result.get(prefer), list) and result[prefer]:
+        return (prefer,)
+    candidates = list(_lists(result, ()))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda path: _utf8_size(compact_json(_at(result, path))))
+
+
+def _lists(node: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    for key, value in node.items():
+        if isinstance(value, list) and value:
+            yield (*path, key)
+        elif isinstance(value, dict) and len(path) < _MAX_LIST_DEPTH:
+            yield from _lists(value, (*path, key))
+
+
+def _at(node: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        node = node[key]
+    return node
+
+
+def _replaced_at(node: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of `node` with `value` at `path`; only the objects along the path are copied."""
+    head, *rest = path
+    copy = dict(node)
+    copy[head] = _replaced_at(node[head], tuple(rest), value) if rest else value
+    return copy

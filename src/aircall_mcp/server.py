@@ -1,21 +1,32 @@
 """The MCP server: the catalogue, filtered by each agent's grant, served as tools.
 
-One call flows through `ToolRunner._call` top to bottom, once, in this order:
+One call flows through `ToolRunner.call` top to bottom, once, in this order:
 identify the agent -> find the tool -> may this agent call it at all (grant) -> validate the arguments
 -> may it call it with these arguments (grant: constraints, number scope) -> confirm (a person)
 -> audit intent (writes) -> send to Aircall (rate limit and retries live in the client) -> shape the result
--> filter and redact (grant) -> audit outcome -> answer. Every failure on the way is a tool error.
+-> filter, redact and bound it (grant, size) -> audit outcome -> answer.
+
+Every step that ends a call returns an `Outcome`, an immutable record of how it ended: the decision and the
+rule behind it, why it was refused or failed, Aircall's answer or error, the result. `call` writes it as the
+call's one audit outcome line and turns it into the tool result, in one place (`_finish`, which a call cancelled
+while its request is sent also reaches); the intent line written just before a write is sent is the only other
+line. A failure inside the server is recorded as what was known: `error` when it struck before the call's
+request was sent, the decision reached when it struck after. Every text of an audit line, and every error text
+an agent reads, passes through the grant's masks (`audit_event`, `Subject.mask`).
 """
 
 from __future__ import annotations
 
 import logging
+import reprlib
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
+import anyio
 import mcp_types as types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -25,11 +36,12 @@ from pydantic import BaseModel, ValidationError
 
 from aircall_mcp import __version__
 from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable, Phase, Transport
+from aircall_mcp.audit import Decision as Verdict
 from aircall_mcp.catalogue import CATALOGUE, action_text, build_request, to_mcp_tool
 from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
-from aircall_mcp.confirmation import Confirmations
+from aircall_mcp.confirmation import Approval, Confirmations
 from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
-from aircall_mcp.errors import AircallError, SendStats
+from aircall_mcp.errors import AircallError, RateLimitWaitTooLong, SendStats
 from aircall_mcp.grants import (
     Decision,
     Grant,
@@ -38,15 +50,21 @@ from aircall_mcp.grants import (
     check_call_scope,
     decide,
     filter_and_redact,
+    mask_text,
     redact_arguments,
     visible_tools,
 )
-from aircall_mcp.results import compact_json, shape_result
+from aircall_mcp.results import Cut, bound_size, shape_result
 
 logger = logging.getLogger("aircall_mcp.server")
 
 # A tools/list page. Large enough that a full grant fits in one page for most clients.
 TOOLS_PAGE_SIZE = 100
+# The JSON of one result stays under this many bytes unless configured otherwise (about 25k tokens).
+DEFAULT_MAX_RESULT_BYTES = 100_000
+# Aircall serves at most this many items per page.
+AIRCALL_MAX_PER_PAGE = 50
+AIRCALL_DEFAULT_PER_PAGE = 20
 
 INSTRUCTIONS = (
     "Tools for one Aircall phone-system account, limited to what this agent's grant allows. "
@@ -84,6 +102,8 @@ class Runtime:
     confirmations: Confirmations = field(default_factory=Confirmations)
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     monotonic: Callable[[], float] = time.monotonic
+    # A result's JSON is cut at an item boundary to stay within this many bytes.
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
 
 
 def build_server(runtime: Runtime) -> Server[Any]:
@@ -93,7 +113,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return runner.list_tools(ctx, params)
+        return await runner.list_tools(ctx, params)
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
@@ -130,6 +150,134 @@ class _AircallServer(Server[Any]):
         )
 
 
+# -- what a call is about, and how it ended ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What one call is about, as far as the call path has learned it; each step makes a fuller copy."""
+
+    caller: Caller
+    tool: str
+    started: float
+    grant: Grant | None = None
+    endpoint: Endpoint | None = None
+    # The arguments as the agent sent them (unknown tool: none); the audit keeps them as the grant masks them.
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    action: str | None = None
+    request: PreparedRequest | None = None
+
+    def mask(self, text: str) -> str:
+        """`text` as this agent's grant may see it (phone numbers and emails masked when the grant says so).
+
+        Paths carry values percent-encoded ("/v2/users/mia%40x.example"): what decoding reveals is masked too.
+        """
+        if self.grant is None:
+            return text
+        masked = mask_text(self.grant, text)
+        if "%" in masked:
+            decoded = unquote(masked)
+            remasked = mask_text(self.grant, decoded)
+            if remasked != decoded:
+                return remasked
+        return masked
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """How one call ended: the source of its audit outcome line and of the answer the agent gets."""
+
+    subject: Subject
+    decision: Verdict
+    rule: str | None = None
+    # Why the call was refused or failed, in the audit's words.
+    reason: str | None = None
+    # The text an agent reads when the call did not succeed; None when it did.
+    message: str | None = None
+    # The structured content of a success (filtered, redacted and bounded) and its JSON text.
+    result: dict[str, Any] | None = None
+    text: str | None = None
+    http_status: int | None = None
+    error: AircallError | None = None
+    # Set for a failure inside the server, where there is no AircallError to take the kind from.
+    error_kind: str | None = None
+    stats: SendStats | None = None
+    intent_id: str | None = None
+    partial: bool = False
+    gone_on_retry: bool = False
+    note: str | None = None
+
+
+def audit_event(
+    subject: Subject,
+    *,
+    phase: Phase,
+    decision: Verdict,
+    duration_ms: float,
+    rule: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    aircall_error: str | None = None,
+    error_message: str | None = None,
+    **figures: Any,
+) -> AuditEvent:
+    """The one place an audit event is built: every text it holds passes through the grant's masks here.
+
+    `figures` are the event's other (non-text) fields: http_status, retries, result_bytes...
+    """
+    endpoint, request, grant, mask = subject.endpoint, subject.request, subject.grant, subject.mask
+
+    def masked(text: str | None) -> str | None:
+        return mask(text) if text else text
+
+    return AuditEvent(
+        agent=subject.caller.agent,
+        transport=subject.caller.transport,
+        session_id=subject.caller.session_id,
+        principal=subject.caller.principal,
+        tool=mask(subject.tool),
+        area=endpoint.area.value if endpoint is not None else None,
+        access=endpoint.access.value if endpoint is not None else None,
+        arguments=redact_arguments(grant, subject.arguments) if grant is not None else {},
+        action=mask(subject.action or f"call {subject.tool}"),
+        phase=phase,
+        decision=decision,
+        rule=masked(rule),
+        reason=masked(reason),
+        upstream_method=request.method if request is not None else None,
+        upstream_path=masked(request.path) if request is not None else None,
+        aircall_error=masked(aircall_error),
+        error_message=masked(error_message),
+        note=masked(note),
+        duration_ms=duration_ms,
+        **figures,
+    )
+
+
+def _outcome_event(outcome: Outcome, *, duration_ms: float, result_bytes: int | None) -> AuditEvent:
+    error, stats = outcome.error, outcome.stats
+    return audit_event(
+        outcome.subject,
+        phase="outcome",
+        decision=outcome.decision,
+        duration_ms=duration_ms,
+        rule=outcome.rule,
+        reason=outcome.reason,
+        note=outcome.note,
+        http_status=error.status if error is not None else outcome.http_status,
+        aircall_error=_aircall_words(error),
+        error_kind=error.kind if error is not None else outcome.error_kind,
+        error_message=str(error) if error is not None else None,
+        maybe_applied=error.maybe_applied if error is not None else None,
+        retries=stats.retries if stats is not None else 0,
+        rate_limit_wait_ms=_wait_ms(stats),
+        result_bytes=result_bytes,
+        intent_id=outcome.intent_id,
+        partial=outcome.partial or None,
+        gone_on_retry=outcome.gone_on_retry or None,
+    )
+
+
 class ToolRunner:
     """The two handlers. Holds no per-call state: every request derives the caller afresh."""
 
@@ -141,14 +289,17 @@ class ToolRunner:
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
         self._shown: dict[str, tuple[str, ...]] = {}
+        # Per agent, the tools its grant object shows. Grants are frozen and the store hands out the same
+        # object until the file changes, so identity says when to work this out again.
+        self._visible_for: dict[str, tuple[Grant, tuple[str, ...]]] = {}
 
     # -- tools/list ---------------------------------------------------------------------------------------
 
-    def list_tools(
+    async def list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         agent = self.caller(ctx).agent
-        names = self._visible(self.rt.grants.grant_for(agent))
+        names = self._visible(await self.rt.grants.current(agent))
         self._shown[agent] = names
         start = _cursor_offset(params.cursor if params else None, len(names))
         page = names[start : start + TOOLS_PAGE_SIZE]
@@ -159,12 +310,19 @@ class ToolRunner:
         )
 
     def _visible(self, grant: Grant) -> tuple[str, ...]:
-        return tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
+        cached = self._visible_for.get(grant.agent)
+        if cached is not None and cached[0] is grant:
+            return cached[1]
+        names = tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
+        self._visible_for[grant.agent] = (grant, names)
+        return names
 
     async def _tell_if_tools_changed(self, ctx: ServerRequestContext[Any], agent: str, grant: Grant) -> None:
         shown = self._shown.get(agent)
+        if shown is None:
+            return
         now = self._visible(grant)
-        if shown is None or shown == now:
+        if shown == now:
             return
         self._shown[agent] = now
         try:
@@ -178,122 +336,242 @@ class ToolRunner:
     async def call(
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        started = self.rt.monotonic()
-        caller = self.caller(ctx)
-        audit = _AuditTrail(self.rt.audit, caller, params.name, started, self.rt.monotonic)
+        subject = Subject(self.caller(ctx), params.name, self.rt.monotonic())
         try:
-            return await self._call(ctx, params, caller, audit)
+            # No request leaves unrecorded: a log that cannot be opened refuses the call before anything is sent.
+            await self.rt.audit.ensure_open()
+            ended = await self._call(ctx, params, subject)
         except AuditUnavailable as exc:
             logger.error("audit trail unavailable, refusing %s: %s", params.name, exc)
-            if audit.intent_id is not None:
+            return tool_error("Refused: the audit trail cannot be written, and this server does not act unrecorded.")
+        except Exception:
+            logger.exception("unexpected failure in %s", params.name)
+            ended = Outcome(
+                subject=subject,
+                decision="error",
+                error_kind="internal",
+                reason="unexpected server failure",
+                message=f"{_quoted(params.name)} failed inside aircall-mcp before its request was sent to Aircall",
+            )
+        if isinstance(ended, types.InputRequiredResult):
+            return ended
+        return await self._finish(ended)
+
+    async def _call(
+        self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams, subject: Subject
+    ) -> Outcome | types.InputRequiredResult:
+        agent = subject.caller.agent
+        grant = await self.rt.grants.current(agent)
+        subject = replace(subject, grant=grant)
+        await self._tell_if_tools_changed(ctx, agent, grant)
+        endpoint = self._endpoints.get(params.name)
+        if endpoint is None:
+            reason = f"There is no tool named {_quoted(params.name)}; call tools/list for the tools this agent may use."
+            return Outcome(subject=subject, decision="invalid", reason=reason, message=reason)
+        raw_args = dict(params.arguments or {})
+        parsed = _parse_arguments(endpoint, raw_args)
+        action = action_text(endpoint, parsed) if isinstance(parsed, BaseModel) else None
+        subject = replace(subject, endpoint=endpoint, arguments=raw_args, action=action)
+
+        listed = decide(grant, endpoint)
+        if not listed.allowed:
+            # Not in the agent's tools/list either: refused before its arguments are even discussed.
+            return _refused(subject, listed)
+        if isinstance(parsed, ValidationError):
+            message = describe_validation_error(endpoint, parsed)
+            return Outcome(subject=subject, decision="invalid", reason=message, message=message)
+        args = parsed
+        arguments = args.model_dump(mode="json", exclude_none=True)
+        subject = replace(subject, arguments=arguments)
+
+        decision = authorize(grant, endpoint, arguments)
+        fetched: _Fetched | None = None
+        if decision.allowed and decision.scope_check_call_id is not None:
+            decision, fetched = await self._check_call_scope(grant, endpoint, decision, subject.caller)
+        if not decision.allowed:
+            return _refused(subject, decision)
+
+        verdict: Verdict = "allowed"
+        if decision.needs_confirmation:
+            question = f"Agent {agent!r} wants to {action} ({endpoint.name}). Allow it?"
+            answer = await self.rt.confirmations.consult(ctx, params, agent, question)
+            if isinstance(answer, types.InputRequiredResult):
+                return answer
+            if answer is not Approval.APPROVED:
+                return self._unconfirmed(subject, decision, answer)
+            verdict = "confirmed"
+
+        subject = replace(subject, request=build_request(endpoint, args))
+        return await self._send(ctx, subject, args, verdict=verdict, rule=decision.rule, fetched=fetched)
+
+    async def _send(
+        self,
+        ctx: ServerRequestContext[Any],
+        subject: Subject,
+        args: BaseModel,
+        *,
+        verdict: Verdict,
+        rule: str,
+        fetched: _Fetched | None,
+    ) -> Outcome:
+        """Send the call's request (after its intent line, for writes) and say how it went."""
+        endpoint, request, grant = subject.endpoint, subject.request, subject.grant
+        assert endpoint is not None
+        assert request is not None
+        assert grant is not None
+        intent_id: str | None = None
+        if endpoint.access is not Access.READ:
+            intent_id = await self.rt.audit.arecord(
+                audit_event(subject, phase="intent", decision=verdict, rule=rule, duration_ms=self._elapsed_ms(subject))
+            )
+        sent = Outcome(subject=subject, decision=verdict, rule=rule, intent_id=intent_id)
+        agent, quota = subject.caller.agent, grant.quota_per_minute
+        list_key, max_items = endpoint.list_key, getattr(args, "max_items", None)
+        try:
+            if list_key is not None and max_items:
+                pages = await self.rt.client.paginate(
+                    request,
+                    list_key=list_key,
+                    max_items=int(max_items),
+                    agent=agent,
+                    quota_per_minute=quota,
+                    on_page=_progress_reporter(ctx, int(max_items)),
+                )
+                return self._pages_outcome(sent, args, pages)
+            # A scope check that already fetched this very request (a plain get_call) is not sent twice.
+            response = (
+                fetched.response
+                if fetched is not None and fetched.request == request
+                else await self.rt.client.send(request, agent=agent, quota_per_minute=quota)
+            )
+            return self._response_outcome(sent, args, response)
+        except AircallError as exc:
+            return replace(sent, error=exc, stats=exc.stats, message=describe_aircall_error(endpoint, exc))
+        except anyio.get_cancelled_exc_class():
+            # The client gave up (or the server is stopping) with the request possibly in flight: the outcome
+            # line still says so, shielded from the cancellation, and the cancellation goes on.
+            reason = "cancelled while its request was sent" + ("; it may have reached Aircall" if intent_id else "")
+            cancelled = replace(sent, error_kind="cancelled", reason=reason)
+            with anyio.CancelScope(shield=True):
+                await self._finish(cancelled)
+            raise
+        except Exception:
+            logger.exception("unexpected failure in %s after it was allowed", endpoint.name)
+            what = "may have reached Aircall" if endpoint.access is not Access.READ else "was a read"
+            return replace(
+                sent,
+                error_kind="internal",
+                reason="unexpected server failure",
+                message=f"{endpoint.name} failed inside aircall-mcp; its request {what}",
+            )
+
+    def _response_outcome(self, sent: Outcome, args: BaseModel, response: AircallResponse) -> Outcome:
+        endpoint = sent.subject.endpoint
+        assert endpoint is not None
+        if response.gone_on_retry:
+            # The first attempt was applied and its answer lost; the retry's 404 proves it is gone.
+            result = {**shape_result(endpoint, args, None), "already_deleted": True}
+            note = "the connection dropped after the first attempt, and the retry found it already deleted"
+            return self._delivered(
+                replace(sent, http_status=response.status, stats=response.stats, gone_on_retry=True, note=note),
+                result,
+            )
+        result = shape_result(endpoint, args, response.data)
+        return self._delivered(replace(sent, http_status=response.status, stats=response.stats), result)
+
+    def _pages_outcome(self, sent: Outcome, args: BaseModel, pages: PageCollection) -> Outcome:
+        endpoint = sent.subject.endpoint
+        assert endpoint is not None
+        result = _shape_pages(endpoint, args, pages)
+        outcome = replace(sent, http_status=200, stats=pages.stats)
+        per_page = _page_size(args, pages.meta)
+        if pages.stopped is None:
+            return self._delivered(outcome, result, per_page=per_page)
+        stop = describe_stop(endpoint, args, pages, pages.stopped)
+        result["stopped"] = {
+            key: sent.subject.mask(value) if isinstance(value, str) else value for key, value in stop.items()
+        }
+        note = f"stopped after {pages.pages} pages ({len(pages.items)} items returned)"
+        return self._delivered(
+            replace(outcome, error=pages.stopped, partial=True, note=note), result, per_page=per_page
+        )
+
+    def _delivered(self, outcome: Outcome, result: dict[str, Any], *, per_page: int | None = None) -> Outcome:
+        """A success: the result as the grant may see it, cut to the size bound if need be."""
+        subject = outcome.subject
+        endpoint, grant = subject.endpoint, subject.grant
+        assert endpoint is not None
+        assert grant is not None
+        result, withheld = filter_and_redact(grant, endpoint, result)
+        if withheld:
+            result["withheld"] = withheld
+        args = subject.arguments
+
+        def explain(cut: Cut) -> dict[str, Any]:
+            return describe_cut(
+                endpoint, args, result, cut, self.rt.max_result_bytes, per_page=per_page, withheld=bool(withheld)
+            )
+
+        result, text, cut = bound_size(result, self.rt.max_result_bytes, prefer=endpoint.list_key, explain=explain)
+        if cut is not None:
+            if cut.path == (endpoint.list_key,):
+                result["more_available"] = True
+            where, bound = ".".join(cut.path), self.rt.max_result_bytes
+            cut_note = f"result cut to {cut.kept} of {cut.total} {where} to stay within {bound} bytes"
+            outcome = replace(outcome, note="; ".join(filter(None, (outcome.note, cut_note))))
+        return replace(outcome, result=result, text=text)
+
+    async def _finish(self, outcome: Outcome) -> types.CallToolResult:
+        """Write the call's one outcome line, then answer; no answer goes back before its line is written."""
+        subject = outcome.subject
+        text = outcome.text
+        result_bytes = len(text.encode()) if text is not None else None
+        event = _outcome_event(outcome, duration_ms=self._elapsed_ms(subject), result_bytes=result_bytes)
+        try:
+            event_id = await self.rt.audit.arecord(event)
+        except AuditUnavailable as exc:
+            logger.error("audit trail unavailable, withholding the result of %s: %s", subject.tool, exc)
+            if outcome.intent_id is not None:
                 # The intent line made it, the outcome did not: the request may already have reached Aircall.
                 return tool_error(
                     "The audit trail failed after this request was sent: it may have been applied by Aircall, "
                     "but its result is withheld because this server does not act unrecorded."
                 )
             return tool_error("Refused: the audit trail cannot be written, and this server does not act unrecorded.")
-        except Exception:
-            logger.exception("unexpected failure in %s", params.name)
-            audit.outcome(decision="allowed", error_kind="internal", reason="unexpected server failure")
-            return tool_error(
-                f"{params.name} failed inside aircall-mcp (event {audit.last_event_id}); nothing more is known."
+        if outcome.result is not None and text is not None:
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=text)], structured_content=outcome.result
             )
+        message = outcome.message or f"{subject.tool} failed"
+        if outcome.error_kind == "internal":
+            message = f"{message} (audit event {event_id}); nothing more is known."
+        return tool_error(subject.mask(message))
 
-    async def _call(
-        self,
-        ctx: ServerRequestContext[Any],
-        params: types.CallToolRequestParams,
-        caller: Caller,
-        audit: _AuditTrail,
-    ) -> types.CallToolResult | types.InputRequiredResult:
-        # No request leaves unrecorded: a log that cannot be opened refuses the call before anything is sent.
-        self.rt.audit.open()
-        grant = self.rt.grants.grant_for(caller.agent)
-        await self._tell_if_tools_changed(ctx, caller.agent, grant)
-        endpoint = self._endpoints.get(params.name)
-        if endpoint is None:
-            reason = f"There is no tool named {params.name!r}; call tools/list for the tools this agent may use."
-            audit.outcome(decision="invalid", reason=reason)
-            return tool_error(reason)
-        audit.endpoint = endpoint
-        raw_args = dict(params.arguments or {})
-        audit.arguments = redact_arguments(grant, raw_args)
-        parsed = _parse_arguments(endpoint, raw_args)
-        if isinstance(parsed, BaseModel):
-            audit.action = action_text(endpoint, parsed)
-
-        listed = decide(grant, endpoint)
-        if not listed.allowed:
-            # Not in the agent's tools/list either: refused before its arguments are even discussed.
-            audit.outcome(decision="denied", rule=listed.rule, reason=listed.reason)
-            return tool_error(f"Not permitted: {listed.reason}")
-        if isinstance(parsed, ValidationError):
-            message = describe_validation_error(endpoint, parsed)
-            audit.outcome(decision="invalid", reason=message)
-            return tool_error(message)
-        args = parsed
-        arguments = args.model_dump(mode="json", exclude_none=True)
-        audit.arguments = redact_arguments(grant, arguments)
-
-        decision = authorize(grant, endpoint, arguments)
-        fetched: _Fetched | None = None
-        if decision.allowed and decision.scope_check_call_id is not None:
-            decision, fetched = await self._check_call_scope(grant, endpoint, decision, caller)
-        if not decision.allowed:
-            audit.outcome(decision="denied", rule=decision.rule, reason=decision.reason)
-            return tool_error(f"Not permitted: {decision.reason}")
-
-        verdict = "allowed"
-        if decision.needs_confirmation:
-            question = f"Agent {caller.agent!r} wants to {audit.action} ({endpoint.name}). Allow it?"
-            answer = await self.rt.confirmations.ask(ctx, params, caller.agent, question)
-            if isinstance(answer, types.InputRequiredResult):
-                return answer
-            verdict = "confirmed" if answer else "declined"
-            if not answer:
-                reason = f"A person declined (or could not be asked) to {audit.action}; nothing was sent to Aircall."
-                audit.outcome(decision="declined", rule=decision.rule, reason=reason)
-                return tool_error(reason)
-
-        request = build_request(endpoint, args)
-        audit.set_upstream(request.method, request.path)
-        if endpoint.access is not Access.READ:
-            audit.intent(decision=verdict, rule=decision.rule)
-
-        try:
-            if endpoint.list_key is not None and getattr(args, "max_items", None):
-                pages = await self.rt.client.paginate(
-                    request,
-                    list_key=endpoint.list_key,
-                    max_items=int(getattr(args, "max_items")),  # noqa: B009 - declared by list models only
-                    agent=caller.agent,
-                    quota_per_minute=grant.quota_per_minute,
-                    on_page=_progress_reporter(ctx, int(getattr(args, "max_items"))),  # noqa: B009
-                )
-                audit.stats = pages.stats
-                result = _shape_pages(endpoint, args, pages)
-                status = 200
-            else:
-                # A scope check that already fetched this very request (a plain get_call) is not sent twice.
-                response = (
-                    fetched.response
-                    if fetched is not None and fetched.request == request
-                    else await self.rt.client.send(request, agent=caller.agent, quota_per_minute=grant.quota_per_minute)
-                )
-                audit.stats = response.stats
-                status = response.status
-                result = shape_result(endpoint, args, response.data)
-        except AircallError as exc:
-            audit.stats = exc.stats
-            audit.outcome(decision=verdict, rule=decision.rule, error=exc)
-            return tool_error(describe_aircall_error(endpoint, exc))
-
-        result, withheld = filter_and_redact(grant, endpoint, result)
-        if withheld:
-            result["withheld"] = withheld
-        text = compact_json(result)
-        audit.outcome(decision=verdict, rule=decision.rule, http_status=status, result_bytes=len(text.encode()))
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=result)
+    def _unconfirmed(self, subject: Subject, decision: Decision, answer: Approval) -> Outcome:
+        """A confirmation that did not come: a person's no and a client that cannot ask are told apart."""
+        doing = f"{subject.action} ({subject.tool})"
+        unsent = "nothing was sent to Aircall"
+        if answer is Approval.DECLINED:
+            verdict: Verdict = "declined"
+            reason = f"a person declined to {doing}"
+            message = f"A person declined to {doing}; {unsent}."
+        elif answer is Approval.UNANSWERED:
+            verdict = "declined"
+            reason = f"nobody answered the confirmation request within {self.rt.confirmations.timeout_seconds:g} s"
+            message = f"Nobody answered the request to confirm: {doing} was declined; {unsent}."
+        elif answer is Approval.CANNOT_ASK:
+            verdict = "unconfirmed"
+            reason = "this agent's grant needs a person to confirm it, and the client cannot ask one (no elicitation)"
+            message = (
+                f"{subject.tool} needs a person's confirmation under this agent's grant, and this client cannot ask "
+                f"one (it does not support elicitation); {unsent}. Use a client that can ask a person, or ask the "
+                "operator to change the grant's tools.confirm."
+            )
+        else:
+            verdict = "unconfirmed"
+            reason = "the approval sent back is not valid for this call (expired, already used, or for another call)"
+            message = f"The approval sent back for {doing} is expired, already used or for another call; {unsent}."
+        return Outcome(subject=subject, decision=verdict, rule=decision.rule, reason=reason, message=message)
 
     # -- pieces of the call path -------------------------------------------------------------------------
 
@@ -312,6 +590,9 @@ class ToolRunner:
             # Only reachable if a transport forgot to authenticate; never serve an unnamed caller.
             raise MCPError(code=types.INVALID_REQUEST, message="No agent identity for this request.")
         return Caller(agent=self.rt.default_agent, transport=self.rt.transport, session_id=self.rt.process_session_id)
+
+    def _elapsed_ms(self, subject: Subject) -> float:
+        return round((self.rt.monotonic() - subject.started) * 1000)
 
     async def _check_call_scope(
         self, grant: Grant, endpoint: Endpoint, decision: Decision, caller: Caller
@@ -340,6 +621,16 @@ class _Fetched:
 _GET_CALL = next(ep for ep in CATALOGUE if ep.name == "get_call")
 
 
+def _refused(subject: Subject, decision: Decision) -> Outcome:
+    return Outcome(
+        subject=subject,
+        decision="denied",
+        rule=decision.rule,
+        reason=decision.reason,
+        message=f"Not permitted: {decision.reason}",
+    )
+
+
 def _parse_arguments(endpoint: Endpoint, raw: Mapping[str, Any]) -> BaseModel | ValidationError:
     try:
         return endpoint.input_model.model_validate(raw)
@@ -351,7 +642,7 @@ def _cursor_offset(cursor: str | None, total: int) -> int:
     if cursor is None:
         return 0
     if not cursor.isdigit() or int(cursor) > total:
-        raise MCPError(code=types.INVALID_PARAMS, message=f"Invalid tools/list cursor {cursor!r}.")
+        raise MCPError(code=types.INVALID_PARAMS, message=f"Invalid tools/list cursor {_quoted(cursor)}.")
     return int(cursor)
 
 
@@ -369,9 +660,34 @@ def _shape_pages(endpoint: Endpoint, args: BaseModel, pages: PageCollection) -> 
         args,
         {endpoint.list_key: pages.items, "meta": {"total": pages.total, "count": len(pages.items)}},
         pages_fetched=pages.pages,
-        more_available=pages.more_available,
+        more_available=pages.more_available or pages.stopped is not None,
         capped=pages.capped,
     )
+
+
+def _wait_ms(stats: SendStats | None) -> float:
+    return round(stats.rate_limit_wait_seconds * 1000, 1) if stats is not None else 0.0
+
+
+def _aircall_words(error: AircallError | None) -> str | None:
+    if error is None:
+        return None
+    return "; ".join(text for text in (error.error, error.troubleshoot, error.message) if text) or None
+
+
+# -- what the agent reads --------------------------------------------------------------------------------------
+
+# Agent-supplied values are quoted back this short: a 1 MB argument must not make a 1 MB error.
+_QUOTE = reprlib.Repr()  # keyword arguments only from Python 3.12
+_QUOTE.maxstring = _QUOTE.maxother = 80
+_QUOTE.maxlist = _QUOTE.maxtuple = _QUOTE.maxdict = _QUOTE.maxset = 5
+_QUOTE.maxlevel = 2
+# At most this many problems are listed for one call; the rest are counted.
+_MAX_PROBLEMS = 10
+
+
+def _quoted(value: Any) -> str:
+    return _QUOTE.repr(value)
 
 
 def tool_error(message: str) -> types.CallToolResult:
@@ -379,17 +695,20 @@ def tool_error(message: str) -> types.CallToolResult:
 
 
 def describe_validation_error(endpoint: Endpoint, exc: ValidationError) -> str:
-    """Name each bad field and what would be valid, in words a model can act on."""
+    """Name each bad field and what would be valid, in words a model can act on; bad values are quoted short."""
     fields = sorted(endpoint.input_model.model_fields)
     problems = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+    errors = exc.errors(include_url=False)
+    for error in errors[:_MAX_PROBLEMS]:
+        where = _quoted(".".join(str(part) for part in error["loc"]) or "arguments")[1:-1]
         if error["type"] == "extra_forbidden":
-            problems.append(f"unknown argument {where!r} (valid arguments: {', '.join(fields)})")
+            problems.append(f"unknown argument '{where}' (valid arguments: {', '.join(fields)})")
         elif error["type"] == "missing":
             problems.append(f"{where}: required")
         else:
-            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+            problems.append(f"{where}: {error['msg']} (got {_quoted(error.get('input'))})")
+    if len(errors) > _MAX_PROBLEMS:
+        problems.append(f"and {len(errors) - _MAX_PROBLEMS} more problems")
     return f"Invalid arguments for {endpoint.name}: " + "; ".join(problems) + ". Nothing was sent to Aircall."
 
 
@@ -398,81 +717,86 @@ def describe_aircall_error(endpoint: Endpoint, exc: AircallError) -> str:
     return f"{endpoint.name} failed: {exc}"
 
 
-class _AuditTrail:
-    """Collects what the call path learns and writes the intent and outcome lines."""
+def _page_size(args: Mapping[str, Any] | BaseModel, meta: Mapping[str, Any]) -> int:
+    asked = args.get("per_page") if isinstance(args, Mapping) else getattr(args, "per_page", None)
+    served = meta.get("per_page")
+    for size in (asked, served):
+        if isinstance(size, int) and size > 0:
+            return size
+    return AIRCALL_DEFAULT_PER_PAGE
 
-    def __init__(
-        self, log: AuditLog, caller: Caller, tool: str, started: float, monotonic: Callable[[], float]
-    ) -> None:
-        self.log = log
-        self.caller = caller
-        self.tool = tool
-        self.started = started
-        self.monotonic = monotonic
-        self.endpoint: Endpoint | None = None
-        self.arguments: dict[str, Any] = {}
-        self.action = f"call {tool}"
-        self.upstream: tuple[str, str] | None = None
-        self.stats: SendStats | None = None
-        self.intent_id: str | None = None
-        self.last_event_id: str | None = None
 
-    def set_upstream(self, method: str, path: str) -> None:
-        self.upstream = (method, path)
-
-    def intent(self, *, decision: str, rule: str) -> None:
-        self.intent_id = self._write(phase="intent", decision=decision, rule=rule)
-
-    def outcome(
-        self,
-        *,
-        decision: str,
-        rule: str | None = None,
-        reason: str | None = None,
-        http_status: int | None = None,
-        result_bytes: int | None = None,
-        error: AircallError | None = None,
-        error_kind: str | None = None,
-    ) -> None:
-        self._write(
-            phase="outcome",
-            decision=decision,
-            rule=rule,
-            reason=reason,
-            http_status=error.status if error is not None else http_status,
-            result_bytes=result_bytes,
-            aircall_error=_aircall_words(error),
-            error_kind=error.kind if error is not None else error_kind,
-            error_message=str(error) if error is not None else None,
-            maybe_applied=error.maybe_applied if error is not None else None,
+def describe_stop(endpoint: Endpoint, args: BaseModel, pages: PageCollection, stopped: AircallError) -> dict[str, Any]:
+    """Why a read of several pages stopped early, and the arguments that continue it where it stopped."""
+    first_page = getattr(args, "page", None) or 1
+    per_page = _page_size(args, pages.meta)
+    next_page = first_page + pages.pages
+    remaining = int(getattr(args, "max_items", 0) or 0) - len(pages.items)
+    if isinstance(stopped, RateLimitWaitTooLong):
+        why = (
+            f"the company's Aircall rate budget would have made page {next_page} wait about "
+            f"{stopped.expected_wait_seconds:.0f} s, longer than the allowed {stopped.max_wait_seconds:.0f} s"
         )
+    else:
+        said = _aircall_words(stopped)
+        status = f" (HTTP {stopped.status})" if stopped.status is not None else ""
+        why = f"page {next_page} failed: {stopped.kind.replace('_', ' ')}{status}" + (f": {said}" if said else "")
+    continue_with = {"page": next_page, "per_page": per_page, "max_items": max(remaining, 1)}
+    arguments = ", ".join(f"{key}={value}" for key, value in continue_with.items())
+    return {
+        "reason": why,
+        "pages_fetched": pages.pages,
+        "continue_with": continue_with,
+        "how_to_continue": (
+            f"The {len(pages.items)} items of the first {pages.pages} pages are here. To read the rest, call "
+            f"{endpoint.name} again later with the same filters and {arguments}."
+        ),
+    }
 
-    def _write(self, *, phase: Phase, **fields: Any) -> str:
-        stats = self.stats
-        event = AuditEvent(
-            agent=self.caller.agent,
-            transport=self.caller.transport,
-            session_id=self.caller.session_id,
-            principal=self.caller.principal,
-            tool=self.tool,
-            area=self.endpoint.area.value if self.endpoint else None,
-            access=self.endpoint.access.value if self.endpoint else None,
-            arguments=self.arguments,
-            action=self.action,
-            phase=phase,
-            upstream_method=self.upstream[0] if self.upstream else None,
-            upstream_path=self.upstream[1] if self.upstream else None,
-            retries=stats.retries if stats is not None else 0,
-            rate_limit_wait_ms=round(stats.rate_limit_wait_seconds * 1000, 1) if stats is not None else 0.0,
-            duration_ms=round((self.monotonic() - self.started) * 1000),
-            intent_id=self.intent_id if phase == "outcome" else None,
-            **fields,
+
+def describe_cut(
+    endpoint: Endpoint,
+    arguments: Mapping[str, Any],
+    result: Mapping[str, Any],
+    cut: Cut,
+    max_bytes: int,
+    *,
+    per_page: int | None = None,
+    withheld: bool = False,
+) -> dict[str, Any]:
+    """The note a result cut to the size bound carries: what was kept and how to read the rest."""
+    where = ".".join(cut.path)
+    note: dict[str, Any] = {
+        "field": where,
+        "items_returned": cut.kept,
+        "items_fetched": cut.total,
+        "max_result_bytes": max_bytes,
+    }
+    if cut.path != (endpoint.list_key,):
+        note["how_to_continue"] = (
+            f"Only the first {cut.kept} of {cut.total} {where} fit within {max_bytes} bytes; this tool cannot page "
+            "through them. Narrow the request if it has filters."
         )
-        self.last_event_id = self.log.record(event)
-        return self.last_event_id
-
-
-def _aircall_words(error: AircallError | None) -> str | None:
-    if error is None:
-        return None
-    return "; ".join(text for text in (error.error, error.troubleshoot, error.message) if text) or None
+        return note
+    if per_page is None:
+        meta = result.get("meta")
+        per_page = _page_size(arguments, meta if isinstance(meta, Mapping) else {})
+    first_page = arguments.get("page") or 1
+    position = (first_page - 1) * per_page + cut.kept  # items before the first one not returned
+    continue_with: dict[str, Any] = {"page": position // per_page + 1, "per_page": per_page}
+    max_items = arguments.get("max_items")
+    if isinstance(max_items, int):
+        continue_with["max_items"] = max(max_items - cut.kept, 1)
+    skip = position % per_page
+    already = f" (its first {skip} items were returned here)" if skip else ""
+    repeats = " Calls withheld by the grant's scope are not counted, so some items may repeat." if withheld else ""
+    if "stopped" in result:
+        repeats += " Read from here first: stopped.continue_with only follows the pages fetched."
+    arguments_text = ", ".join(f"{key}={value}" for key, value in continue_with.items())
+    note["continue_with"] = continue_with
+    note["how_to_continue"] = (
+        f"Cut to {cut.kept} of {cut.total} items to stay within {max_bytes} bytes. To read the rest, call "
+        f"{endpoint.name} again with the same filters and {arguments_text}{already}; ask for fewer items per call "
+        f"(about {max(cut.kept, 1)} fit) or narrow the filters to get whole results.{repeats}"
+    )
+    return note

@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -116,11 +117,89 @@ async def test_each_record_is_one_line_from_many_asyncio_tasks(log_path: Path) -
     assert verify(log_path).ok
 
 
-async def test_arecord_without_fsync_writes_inline(log_path: Path) -> None:
-    """The cheap path needs no worker thread."""
-    with AuditLog(log_path) as log:
+async def test_arecord_without_fsync_writes_off_the_event_loop(log_path: Path) -> None:
+    """Even the cheap path takes the lock, which another process may hold: it runs in the writer thread.
+
+    (Issue 10 §3 changed this: the line used to be written inline when no fsync was asked for.)
+    """
+    loop_thread = threading.get_ident()
+    writers: list[int] = []
+    clock = StepClock()
+
+    def clock_noting_its_thread() -> datetime:
+        writers.append(threading.get_ident())
+        return clock()
+
+    with AuditLog(log_path, clock=clock_noting_its_thread) as log:
         event_id = await log.arecord(event())
     assert records(log_path)[0]["event_id"] == event_id
+    assert writers
+    assert loop_thread not in writers
+
+
+async def test_reliability_a_stalled_audit_write_does_not_stall_the_event_loop(log_path: Path) -> None:
+    """Reliability regression: a line waiting for the lock (or the disk) used to hold up every session."""
+    release = threading.Event()
+    stalled = threading.Event()
+    released_while_waiting: list[bool] = []
+    clock = StepClock()
+
+    def stalling_clock() -> datetime:
+        # Runs under the log's locks: the first line waits here as a line waits for another process's lock.
+        # Written on the event loop, the other session could never run to release it (the wait would time out).
+        if not stalled.is_set():
+            stalled.set()
+            released_while_waiting.append(release.wait(timeout=5))
+        return clock()
+
+    log = AuditLog(log_path, clock=stalling_clock, fsync="line")
+    ticks = 0
+
+    async def other_session() -> None:
+        nonlocal ticks
+        await asyncio.to_thread(stalled.wait, 30)
+        for _ in range(100):
+            ticks += 1
+            await asyncio.sleep(0)
+        release.set()
+
+    written, _ = await asyncio.gather(log.arecord(event()), other_session())
+    log.close()
+    assert released_while_waiting == [True]  # the loop ran other work while the line waited
+    assert ticks == 100
+    (line,) = records(log_path)
+    assert line["event_id"] == written
+
+
+async def test_reliability_a_cancelled_caller_still_gets_its_line_written(log_path: Path) -> None:
+    release = threading.Event()
+    clock = StepClock()
+
+    def stalling_clock() -> datetime:
+        release.wait(timeout=30)
+        return clock()
+
+    log = AuditLog(log_path, clock=stalling_clock)
+    task = asyncio.create_task(log.arecord(event(tool="delete_call")))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    log.close()  # waits for the lines already handed to the writer
+    assert [line["tool"] for line in records(log_path)] == ["delete_call"]
+    assert verify(log_path).ok
+
+
+async def test_arecord_raises_audit_unavailable_when_the_line_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    log = AuditLog(blocker / "audit.jsonl")
+    with pytest.raises(AuditUnavailable):
+        await log.ensure_open()
+    with pytest.raises(AuditUnavailable):
+        await log.arecord(event())
+    log.close()
 
 
 def test_two_logs_on_one_path_in_one_process_share_the_chain(log_path: Path) -> None:

@@ -81,11 +81,15 @@ class Harness:
         limiter: CompanyLimiter | Literal[False] = False,
         retry: RetryPolicy | None = None,
         audit: AuditLog | None = None,
+        aircall_client: type[AircallClient] = AircallClient,
         **client_options: Any,
     ) -> AsyncIterator[Client]:
-        """An MCP client served as `agent`; the audit log defaults to `audit_path` (closed on exit either way)."""
+        """An MCP client served as `agent`; the audit log defaults to `audit_path` (closed on exit either way).
+
+        `aircall_client` lets a test stand in for a client behaviour that cannot be produced otherwise.
+        """
         credentials = self.credentials
-        async with AircallClient(credentials, self.sandbox.base_url, limiter=limiter, retry=retry) as aircall:
+        async with aircall_client(credentials, self.sandbox.base_url, limiter=limiter, retry=retry) as aircall:
             audit = audit or AuditLog(self.audit_path, secrets=credentials.secrets())
             runtime = Runtime(
                 client=aircall,

@@ -449,7 +449,8 @@ async def test_confirmed_tool_is_refused_unsent_when_the_client_cannot_ask_a_per
     assert "nothing was sent" in text(result)
     assert not unconfirmed.is_error  # tools outside tools.confirm do not ask
     assert sent(harness) == [("GET", f"/v1/tags/{tag_id}")]
-    assert [line["decision"] for line in harness.audit_lines()] == ["declined", "allowed"]
+    # Issue 11 §4: a client that cannot ask is not a person who declined, in the audit as in the result.
+    assert [line["decision"] for line in harness.audit_lines()] == ["unconfirmed", "allowed"]
 
 
 # -- hot reload -------------------------------------------------------------------------------------------

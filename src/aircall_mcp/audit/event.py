@@ -6,17 +6,31 @@ phase
     ``intent``   written before a write or delete is sent to Aircall, so a crash in between leaves evidence.
     ``outcome``  written once the call is over, whatever happened. Reads have only this line.
 decision
-    ``allowed``    the grant allowed the call.
-    ``confirmed``  the grant asked for a confirmation and the user gave it; the call went ahead.
-    ``declined``   the grant asked for a confirmation and the user refused it (or none could be asked for
-                   and the call was dropped); nothing was sent.
-    ``denied``     the grant refused the call; nothing was sent.
-    ``invalid``    the call could not be understood (unknown tool, arguments that fail validation);
-                   nothing was sent and no grant rule was consulted.
+    ``allowed``      the grant allowed the call.
+    ``confirmed``    the grant asked for a confirmation and a person gave it; the call went ahead.
+    ``declined``     the grant asked for a confirmation and the person refused it or did not answer in
+                     time; nothing was sent.
+    ``unconfirmed``  the grant asked for a confirmation and none could be had: the client cannot ask a
+                     person (no elicitation), or the approval it sent back was not valid for this call
+                     (expired, already used, for other arguments); nothing was sent.
+    ``denied``       the grant refused the call; nothing was sent.
+    ``invalid``      the call could not be understood (unknown tool, arguments that fail validation);
+                     nothing was sent and no grant rule was consulted.
+    ``error``        the server failed inside itself before it sent the call's own request (an internal
+                     failure, recorded as ``error_kind: internal``); no decision is claimed.
 A call that was allowed or confirmed and then failed keeps its decision; the failure is recorded in
-``error_kind`` (the error's kind in snake case, e.g. ``not_found``, ``transport_error``) with ``http_status``,
-``aircall_error`` (the text from Aircall's body) or ``error_message`` (our own words when Aircall said
-nothing, e.g. a timeout), and ``maybe_applied`` when Aircall may have acted anyway.
+``error_kind`` (the error's kind in snake case, e.g. ``not_found``, ``transport_error``, or ``internal``
+for a failure inside the server) with ``http_status``, ``aircall_error`` (the text from Aircall's body) or
+``error_message`` (our own words when Aircall said nothing, e.g. a timeout), and ``maybe_applied`` when
+Aircall may have acted anyway.
+
+Calls that succeeded in part say so: ``partial`` when a read of several pages stopped early (the error
+fields then say what stopped it; the pages before it were returned), ``gone_on_retry`` when a retried
+DELETE found the object already gone (the first attempt was applied), and ``note`` for what else a
+reviewer needs (a result cut to the size bound, how far a partial read got).
+
+Every text field is masked per the agent's grant by the server before the event is built (see
+``server.audit_event``); the sink still masks credentials.
 """
 
 from __future__ import annotations
@@ -27,13 +41,13 @@ from typing import Any, Literal, get_args
 
 Transport = Literal["stdio", "http", "memory"]
 Phase = Literal["intent", "outcome"]
-Decision = Literal["allowed", "confirmed", "declined", "denied", "invalid"]
+Decision = Literal["allowed", "confirmed", "declined", "unconfirmed", "denied", "invalid", "error"]
 
 TRANSPORTS: frozenset[str] = frozenset(get_args(Transport))
 PHASES: frozenset[str] = frozenset(get_args(Phase))
 DECISIONS: frozenset[str] = frozenset(get_args(Decision))
 # Decisions after which nothing is sent to Aircall.
-REFUSALS: frozenset[str] = frozenset({"declined", "denied", "invalid"})
+REFUSALS: frozenset[str] = frozenset({"declined", "unconfirmed", "denied", "invalid"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +85,9 @@ class AuditEvent:
     duration_ms: float | None = None
     result_bytes: int | None = None
     intent_id: str | None = None
+    partial: bool | None = None
+    gone_on_retry: bool | None = None
+    note: str | None = None
 
     def __post_init__(self) -> None:
         # A typo in the vocabulary would make lines that `tail --decision` and reviewers cannot find.
@@ -83,7 +100,9 @@ class AuditEvent:
 
     @property
     def failed(self) -> bool:
-        """True when the call went ahead and did not succeed."""
+        """True when the call went ahead and did not succeed (a partial read or an already-gone delete did)."""
+        if self.partial or self.gone_on_retry:
+            return False
         return self.error_kind is not None or (self.http_status is not None and self.http_status >= 400)
 
     def fields(self) -> dict[str, Any]:

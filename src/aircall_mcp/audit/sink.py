@@ -16,16 +16,25 @@ A file that does not end in a newline holds the fragment of an interrupted write
 that fragment with a newline, chains its line to the last whole line and records the fragment's length
 and SHA-256 in ``after_partial_line``, so the chain stays verifiable and the fragment stays evidence.
 
+Async callers (the server) use ``arecord``: the same append, run by the log's one writer thread, so the
+event loop never waits for the lock another process holds or for the disk, and the call's result goes back
+only once its line is written. The hash chain stays exact because every append, from that thread or any
+other, runs under the same locks.
+
 Files are created 0600. ``max_bytes`` limits each file; ``backups`` is how many rotated files are kept
 (the oldest beyond that is deleted: retention, chosen by the operator, not loss).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
+import functools
 import hashlib
 import logging
 import os
+import queue
 import sys
 import threading
 import uuid
@@ -33,7 +42,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, TypeVar
 
 import anyio.to_thread
 
@@ -45,6 +54,8 @@ from aircall_mcp.audit.summary import summarize
 FsyncPolicy = Literal["never", "line"]
 
 logger = logging.getLogger("aircall_mcp.audit")
+
+_T = TypeVar("_T")
 
 _READ_CHUNK = 8192
 _FILE_MODE = 0o600
@@ -117,6 +128,9 @@ class AuditLog:
         # (inode, size, mtime_ns) of PATH right after our last write, with that line's hash and seq.
         self._head: tuple[tuple[int, int, int], str, int] | None = None
         self._memory_head: tuple[str, int] = (GENESIS, 0)
+        # Started by the first async write; one per log, so a stalled lock ties up one thread, not a pool.
+        self._writer_lock = threading.Lock()
+        self._writer_thread: _WriterThread | None = None
 
     @property
     def path(self) -> Path | None:
@@ -162,13 +176,23 @@ class AuditLog:
         return event_id
 
     async def arecord(self, event: AuditEvent) -> str:
-        """``record`` for async callers: inline when it is a plain append (tens of µs), in a worker thread
-        when every line waits for the disk."""
-        if self._fsync == "never":
-            return self.record(event)
-        return await anyio.to_thread.run_sync(self.record, event)
+        """``record`` for async callers, done by this log's writer thread so the event loop never waits on
+        the lock (another process may hold it) or the disk. Returns once the line is written (and fsynced
+        when the policy says so), exactly as ``record`` does; a caller cancelled meanwhile still gets its
+        line written."""
+        return await self._writer().run(functools.partial(self.record, event))
+
+    async def ensure_open(self) -> None:
+        """``open`` for the serving path: free once the log is open, otherwise done off the event loop."""
+        if self._path is None or (self._fd is not None and self._lock_fd is not None):
+            return
+        await self._writer().run(self.open)
 
     def close(self) -> None:
+        with self._writer_lock:
+            writer, self._writer_thread = self._writer_thread, None
+        if writer is not None:
+            writer.stop()  # lines already queued are written first
         with self._thread_lock:
             for fd in (self._fd, self._lock_fd):
                 if fd is not None:
@@ -257,6 +281,12 @@ class AuditLog:
                 raise OSError(errno.EIO, f"stderr: {exc}") from exc
             logger.warning("audit copy to stderr failed: %s", exc)
 
+    def _writer(self) -> _WriterThread:
+        with self._writer_lock:
+            if self._writer_thread is None:
+                self._writer_thread = _WriterThread(f"audit-writer:{self._path or 'stderr'}")
+            return self._writer_thread
+
     # -- files -------------------------------------------------------------------------------------------
 
     def _open_lock(self) -> int:
@@ -311,6 +341,56 @@ def _unlock(fd: int) -> None:
     import portalocker  # noqa: PLC0415 - see _lock_exclusive
 
     portalocker.unlock(fd)
+
+
+class _WriterThread:
+    """One thread running an AuditLog's blocking writes in the order they were submitted.
+
+    Under asyncio the caller's future is settled through the loop's thread-safe callback (a fraction of the
+    cost of a thread-pool hop); under another anyio backend each write falls back to ``anyio.to_thread``.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    async def run(self, job: Callable[[], _T]) -> _T:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return await anyio.to_thread.run_sync(job)
+        future: asyncio.Future[_T] = loop.create_future()
+
+        def work() -> None:
+            try:
+                outcome: _T | BaseException = job()
+            except Exception as exc:
+                outcome = exc
+            # A loop closed while the line was written has nobody waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, outcome)
+
+        self._jobs.put(work)
+        return await future
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+
+def _settle(future: asyncio.Future[_T], outcome: _T | BaseException) -> None:
+    if future.cancelled():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def _chain_head(

@@ -21,6 +21,9 @@ def summarize(event: AuditEvent) -> str:
     asked = f"{event.agent} asked to {action}"
     if event.decision in REFUSALS:
         return f"{asked}: {_refusal(event)}; nothing was sent to Aircall."
+    if event.decision == "error":
+        why = f" ({event.reason})" if event.reason else ""
+        return f"{asked}: failed inside aircall-mcp before its request was sent{why}."
     verdict = "confirmed by the user" if event.decision == "confirmed" else "allowed"
     return f"{asked}: {verdict}, {_ending(event)}."
 
@@ -46,6 +49,8 @@ def _refusal(event: AuditEvent) -> str:
     why = f" ({event.reason})" if event.reason else ""
     if event.decision == "declined":
         return f"declined at confirmation{why}"
+    if event.decision == "unconfirmed":
+        return f"not confirmed{why}"
     rule = f" by {event.rule}" if event.rule else ""
     return f"denied{rule}{why}"
 
@@ -53,9 +58,14 @@ def _refusal(event: AuditEvent) -> str:
 def _ending(event: AuditEvent) -> str:
     took = f" in {format_duration(event.duration_ms)}" if event.duration_ms is not None else ""
     extras = _extras(event)
+    note = f"; {event.note}" if event.note else ""
+    if event.gone_on_retry:
+        return f"done{took}{extras}: already deleted, the retry found it gone (HTTP {event.http_status}){note}"
+    if event.partial:
+        return f"stopped part way{took}{extras}: {_failure(event)}{note}"
     if not event.failed:
         status = f" (HTTP {event.http_status})" if event.http_status is not None else ""
-        return f"done{took}{status}{extras}"
+        return f"done{took}{status}{extras}{note}"
     text = f"failed{took}{extras}: {_failure(event)}"
     if event.maybe_applied:
         text += "; Aircall may have applied it"

@@ -37,7 +37,7 @@ def audit_refusals(audit: AuditLog) -> OnRefusal:
     """One audit line per refused token: who it was (as far as known), and why. Never the token."""
 
     async def record(refusal: Refusal) -> None:
-        audit.record(
+        await audit.arecord(
             AuditEvent(
                 agent=refusal.agent or UNKNOWN_AGENT,
                 transport="http",
