@@ -8,7 +8,7 @@ AGENT ?= support-agent
 STAMP := $(VENV)/.installed
 EXAMPLE_GRANTS := src/aircall_mcp/examples/grants
 
-.PHONY: setup serve test lint typecheck pytest bench lock tooltable clean
+.PHONY: setup serve test lint typecheck pytest bench lock tooltable clean redis-server
 
 setup: $(STAMP)
 
@@ -34,8 +34,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup redis-server
 	$(BIN)/pytest
+
+# The shared-state tests start their own redis-server; install it where we may (root on Debian), else say how.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } || \
+	  { echo "the tests need redis-server: install it (Debian/Ubuntu: apt-get install redis-server)"; exit 1; }
 
 bench: setup
 	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

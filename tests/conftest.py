@@ -69,3 +69,16 @@ async def sandbox_http(sandbox: SandboxHandle) -> AsyncIterator[httpx2.AsyncClie
     """A plain HTTP client already pointed at `sandbox` with its Basic credentials."""
     async with httpx2.AsyncClient(base_url=sandbox.base_url, auth=sandbox.auth) as client:
         yield client
+
+
+@pytest.fixture
+def redis_server(tmp_path: Any) -> Any:
+    """A real redis-server on a free loopback port, new for each test (tests/redis_server.py)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
