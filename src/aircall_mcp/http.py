@@ -75,7 +75,7 @@ def transport_security(settings: HttpSettings) -> TransportSecuritySettings:
 
 
 class GrantTokenVerifier:
-    """Maps a bearer token to the agent whose grant file lists its hash."""
+    """Maps a bearer token to the agent whose grant file lists its hash (the store's index: one dict lookup)."""
 
     def __init__(self, grants: GrantStore, settings: HttpSettings) -> None:
         self._grants = grants
@@ -86,7 +86,7 @@ class GrantTokenVerifier:
         if anonymous is not None and hmac.compare_digest(token, self._settings._anonymous_token):
             agent: str | None = anonymous
         else:
-            agent = self._grants.agent_for_token(token)
+            agent = await self._grants.agent_for_token(token)
         if agent is None:
             return None
         # The token itself is not kept on the identity: nothing downstream needs it, so nothing can leak it.
