@@ -354,6 +354,7 @@ def alias_bomb(levels: int, width: int) -> str:
 HOSTILE = {
     "deep-flow": "areas: " + "[" * 5000 + "]" * 5000 + "\n",
     "deep-block": "".join("  " * i + f"k{i}:\n" for i in range(3000)),
+    "deep-within-the-parser-limit": "areas: " + "[" * 200 + "]" * 200 + "\n",
     "bomb": alias_bomb(levels=8, width=10),
     "self-alias": "tools: &t {allow: [*t]}\n",
     "huge": "description: " + "x" * (MAX_GRANT_BYTES + 10) + "\n",

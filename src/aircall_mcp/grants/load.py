@@ -45,8 +45,7 @@ _QUOTE_CHARS = 60
 # Suggestions compare strings pairwise; a long value has no near neighbour worth the time.
 _SUGGEST_MAX_CHARS = 100
 
-# libyaml when present (several times faster at start-up with many files); the shape is checked before
-# anything is composed, so its recursive composer never sees a deep document.
+# libyaml when present: several times faster at start-up with many files.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _quoter = reprlib.Repr()
@@ -90,8 +89,6 @@ def read_grant_file(path: Path) -> GrantFile:
     except OSError as exc:
         raise GrantError([Problem(file, "cannot read grant file", hint=type(exc).__name__)]) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise GrantError([Problem(file, "not a regular file", hint="a grant is a plain .yaml file")])
         chunks: list[bytes] = []
         size = 0
         while size <= MAX_GRANT_BYTES:
@@ -105,7 +102,11 @@ def read_grant_file(path: Path) -> GrantFile:
                 [Problem(file, f"grant file is larger than {MAX_GRANT_BYTES // 1024} KiB", hint="is it a grant?")]
             )
         # After the read: a write that raced it has moved the mtime to now, so the file does not look settled.
-        return GrantFile(b"".join(chunks), os.fstat(fd).st_mtime_ns)
+        # (A FIFO opened without blocking reads as empty; it is refused here, as any other non-file.)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise GrantError([Problem(file, "not a regular file", hint="a grant is a plain .yaml file")])
+        return GrantFile(b"".join(chunks), st.st_mtime_ns)
     except OSError as exc:
         raise GrantError([Problem(file, "cannot read grant file", hint=type(exc).__name__)]) from None
     finally:
@@ -169,7 +170,10 @@ def parse_grant(text: str, *, agent: str, catalogue: Sequence[Endpoint], source:
 
 
 def _compose_and_construct(text: str, file: str) -> tuple[yaml.Node | None, Any]:
-    _check_shape(text, file)
+    # libyaml refuses nesting beyond 1,000 levels by itself, and the checker stops at MAX_DEPTH; the
+    # pure-Python composer recurses, so it needs the event pass first. Aliases always do (an alias has a `*`).
+    if _Loader is yaml.SafeLoader or "*" in text:
+        _check_shape(text, file)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -272,13 +276,18 @@ class _Checker:
         self.lines: dict[str, int] = {}
 
     # -- where things are -------------------------------------------------------------------------------
-    def index_lines(self, node: yaml.Node | None, key: str = "", seen_nodes: set[int] | None = None) -> None:
+    def index_lines(
+        self, node: yaml.Node | None, key: str = "", seen_nodes: set[int] | None = None, depth: int = 0
+    ) -> None:
         """Record the line of every key and list item, and report duplicate keys (safe_load keeps the last)."""
         # Aliases share nodes: walk each once, or a few nested aliases would take exponential time.
         seen_nodes = set() if seen_nodes is None else seen_nodes
         if id(node) in seen_nodes:
             return
         seen_nodes.add(id(node))
+        if depth >= MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+            line = node.start_mark.line + 1 if node.start_mark is not None else None
+            raise GrantError([Problem(self.file, f"nested more than {MAX_DEPTH} levels deep", line=line)])
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -289,12 +298,12 @@ class _Checker:
                     self.add(key, f"duplicate key '{_short(name)}'", hint=f"first set on line {seen[name]}", line=line)
                 seen[name] = line
                 self.lines.setdefault(child, line)
-                self.index_lines(value_node, child, seen_nodes)
+                self.index_lines(value_node, child, seen_nodes, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 child = f"{key}[{index}]"
                 self.lines.setdefault(child, item.start_mark.line + 1)
-                self.index_lines(item, child, seen_nodes)
+                self.index_lines(item, child, seen_nodes, depth + 1)
 
     def add(self, key: str, message: str, *, hint: str = "", line: int | None = None) -> None:
         if len(self.problems) >= MAX_PROBLEMS:

@@ -112,6 +112,7 @@ class GrantStore:
         self.rescan_seconds = rescan_seconds
         self._clock = clock
         self._applied: dict[str, _Applied] = {}
+        self._paths: dict[str, Path] = {}
         self._seen: dict[str, _Seen] = {}
         self._failed: dict[str, str] = {}  # agent -> content hash that did not load (logged once)
         self._owners: dict[str, frozenset[str]] = {}  # token hash -> agents whose grant in force lists it
@@ -124,7 +125,10 @@ class GrantStore:
         self._scan_lock: anyio.Lock | None = None
 
     def path_for(self, agent: str) -> Path:
-        return self.directory / f"{agent}{SUFFIX}"
+        path = self._paths.get(agent)
+        if path is None:  # looked up on every call: built once per agent
+            path = self._paths[agent] = self.directory / f"{agent}{SUFFIX}"
+        return path
 
     def agents(self) -> list[str]:
         """Agents that have a file with a valid name, sorted."""
@@ -165,17 +169,16 @@ class GrantStore:
         return self._settle(agent, step, self._parse(agent, step))
 
     def _read_for(self, agent: str) -> _Read:
-        if agent_name_problem(agent) is not None:
+        if agent not in self._applied and agent_name_problem(agent) is not None:
             return None  # never becomes a path; _step answers with the name problem
         return _read(self.path_for(agent))
 
     def _step(self, agent: str, read: _Read, *, immediate: bool) -> Grant | _ToParse:
         """The grant in force if `read` changes nothing yet, or the settled change to parse."""
-        name_problem = agent_name_problem(agent)
-        if name_problem is not None:
-            return Grant.deny_all(agent, name_problem)
-        path = self.path_for(agent)
         applied = self._applied.get(agent)
+        if applied is None and (name_problem := agent_name_problem(agent)) is not None:
+            return Grant.deny_all(agent, name_problem)  # an agent in force has a valid name
+        path = self.path_for(agent)
         if read is None:
             self._seen.pop(agent, None)
             if applied is not None and applied.digest == _MISSING:
@@ -391,9 +394,15 @@ class GrantStore:
             return None
 
     def _files(self) -> list[Path]:
-        if not self.directory.is_dir():
+        try:
+            with os.scandir(self.directory) as entries:
+                # is_file() follows symlinks and needs no stat on most filesystems (the entry's type).
+                names = [
+                    e.name for e in entries if e.name.endswith(SUFFIX) and not e.name.startswith(".") and e.is_file()
+                ]
+        except OSError:  # missing, not a directory, unreadable
             return []
-        return sorted(p for p in self.directory.glob(f"*{SUFFIX}") if p.is_file() and not p.name.startswith("."))
+        return [self.directory / name for name in sorted(names)]
 
 
 def check_directory(directory: Path | str, catalogue: Sequence[Endpoint]) -> tuple[list[str], bool]:
