@@ -127,6 +127,20 @@ def test_a_broken_edit_keeps_the_last_good_grant_and_logs_why(
     assert store.grant_for("support-agent").level(Area.CALLS) is Level.WRITE
 
 
+def test_an_oversized_edit_keeps_the_last_good_grant_and_is_logged_once(
+    write_grant: WriteGrant, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_grant("support-agent", "areas: {calls: read}")
+    grants = store_for(path)
+    good = grants.grant_for("support-agent")
+    rewrite(path, "description: " + "x" * MAX_GRANT_BYTES)
+    with caplog.at_level(logging.WARNING, logger="aircall_mcp.grants"):
+        for _ in range(3):
+            assert grants.grant_for("support-agent") is good
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "larger than 256 KiB" in warning
+
+
 def test_deleting_the_file_revokes_the_grant(write_grant: WriteGrant) -> None:
     path = write_grant("support-agent", "areas: {calls: read}")
     store = store_for(path)

@@ -191,8 +191,8 @@ class GrantStore:
         if isinstance(read, GrantError):
             # Unreadable, too large, not a file: nothing to settle, the content can never load as it is.
             digest = "error:" + hashlib.sha256(str(read).encode("utf-8")).hexdigest()
-            if applied is not None and applied.digest == digest:
-                return applied.grant
+            if applied is not None and digest in (applied.digest, self._failed.get(agent)):
+                return applied.grant  # already logged
             return self._settle(agent, _ToParse(digest, b"", path), read)
         digest = hashlib.sha256(read.data).hexdigest()
         if applied is not None and applied.digest == digest:
