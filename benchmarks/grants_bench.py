@@ -4,6 +4,7 @@ Each level writes that many grant files (each with a bearer token, like a hosted
 - start-up: the store reading every file and building its token index, plus the audit's secret scrubber built
   from every token hash (what `aircall-mcp serve` does before it answers anything);
 - tools/list and tools/call (`list_tags`) per call, in-memory client -> server -> sandbox over loopback;
+- the bearer-token lookup alone (`GrantStore.agent_for_token`, what every HTTP request pays), per lookup;
 - tools/call over Streamable HTTP served by uvicorn on 127.0.0.1, the token of the last agent presented on
   every request: wall time and this process's CPU time per call (client and server share the process, so the
   CPU figure includes the client's; the ratio to one agent is what the agent count costs).
@@ -87,6 +88,7 @@ async def level(count: int, calls: int) -> dict[str, float]:
         store, hashes, startup = start_up(directory, credentials.secrets())
         agent = f"agent-{count - 1:04d}"
         figures = {"startup": startup}
+        figures["auth"], _ = await per_call(lambda: store.agent_for_token(tokens[-1]), calls * 10)
         async with (
             running_sandbox(config) as sandbox,
             AircallClient(credentials, sandbox.base_url, limiter=False) as aircall,
@@ -132,12 +134,13 @@ async def run(counts: list[int], calls: int) -> None:
     base = next(f for count, f in results if count == min(counts))
     print(f"grants scaling: {calls} calls per figure (median wall ms; HTTP CPU is ms of this process per call)")
     print(
-        f"{'agents':>6} {'start-up s':>10} {'list ms':>8} {'call ms':>8} {'HTTP ms':>8} {'HTTP CPU':>8} "
-        f"{'CPU ratio':>9}"
+        f"{'agents':>6} {'start-up s':>10} {'auth us':>8} {'list ms':>8} {'call ms':>8} {'HTTP ms':>8} "
+        f"{'HTTP CPU':>8} {'CPU ratio':>9}"
     )
     for count, f in results:
         print(
-            f"{count:>6} {f['startup']:>10.3f} {f['list'] * 1000:>8.2f} {f['call'] * 1000:>8.2f} "
+            f"{count:>6} {f['startup']:>10.3f} {f['auth'] * 1e6:>8.1f} {f['list'] * 1000:>8.2f} "
+            f"{f['call'] * 1000:>8.2f} "
             f"{f['http'] * 1000:>8.2f} {f['http_cpu'] * 1000:>8.2f} {f['http_cpu'] / base['http_cpu']:>9.2f}"
         )
 
