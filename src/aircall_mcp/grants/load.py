@@ -207,7 +207,7 @@ def _check_shape(text: str, file: str) -> None:
             continue
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor = open_anchors.pop()
-            size = counts.pop() + 1
+            size = min(counts.pop() + 1, MAX_EXPANDED_VALUES + 1)
             if anchor is not None:
                 sizes[anchor] = size
         elif isinstance(event, yaml.ScalarEvent):
@@ -218,7 +218,9 @@ def _check_shape(text: str, file: str) -> None:
             continue
         if not counts:
             continue
-        counts[-1] += size
+        # Capped just past the bound: past it the exact figure does not matter, and a few kilobytes of
+        # aliases can describe numbers with thousands of digits.
+        counts[-1] = min(counts[-1] + size, MAX_EXPANDED_VALUES + 1)
         if len(counts) == 1:  # a key or a value of the root mapping (or an item of a root list)
             root_key.append(event.value if isinstance(event, yaml.ScalarEvent) else None)
             if len(root_key) % 2 == 0 and root_key[-2] in TOP_KEYS and size > MAX_EXPANDED_VALUES:
