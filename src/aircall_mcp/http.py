@@ -80,7 +80,8 @@ def transport_security(settings: HttpSettings) -> TransportSecuritySettings:
 
 
 class GrantTokenVerifier:
-    """Maps a bearer token to its agent: a static token by the hash in a grant file, an OAuth token by its grant."""
+    """Maps a bearer token to its agent: a static token by the hash a grant file lists (the store's index: one
+    dict lookup), an OAuth token by the grant that names its principal (checked by the OAuth gate)."""
 
     def __init__(self, grants: GrantStore, settings: HttpSettings, oauth: OAuthEdge | None = None) -> None:
         self._grants = grants
@@ -92,14 +93,14 @@ class GrantTokenVerifier:
         # The SDK drops identities past expires_at; the gate already allowed the clock-skew leeway on `exp`.
         self._leeway = int(oauth.settings.leeway_seconds) if oauth is not None else 0
 
-    def static_agent(self, token: str) -> str | None:
+    async def static_agent(self, token: str) -> str | None:
         anonymous = self._settings.anonymous_agent
         if anonymous is not None and hmac.compare_digest(token, self._settings._anonymous_token):
             return anonymous
-        return self._grants.agent_for_token(token)
+        return await self._grants.agent_for_token(token)
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        agent = self.static_agent(token)
+        agent = await self.static_agent(token)
         # The token itself is not kept on the identity: nothing downstream needs it, so nothing can leak it.
         if agent is not None:
             return AccessToken(
@@ -228,7 +229,7 @@ def build_http_app(
             app,
             oauth.authenticator,
             path=MCP_PATH,
-            is_static_token=lambda token: verifier.static_agent(token) is not None,
+            static_agent=verifier.static_agent,
             resource_metadata_url=str(build_resource_metadata_url(AnyHttpUrl(oauth.settings.resource_url))),
             on_refusal=oauth.on_refusal,
         )

@@ -170,3 +170,52 @@ def test_nested_yaml_aliases_are_read_in_linear_time() -> None:
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
     problems = problems_of("\n".join(lines))
     assert len(problems) == 12  # one unknown key per anchor line, found without expanding 5**11 items
+
+
+def test_an_anchor_shared_between_sections_loads() -> None:
+    text = "scope: {numbers: &mine [123, 456]}\nconstraints: {transfer_call: {number: *mine}}\n"
+    g = parse_grant(text, agent="support-agent", catalogue=SYNTHETIC)
+    assert g.scope_numbers == {123, 456}
+    assert g.constraints["transfer_call"]["number"] == ("123", "456")
+
+
+def test_security_an_alias_bomb_in_a_section_is_refused_without_being_expanded() -> None:
+    """Security regression: a few hundred bytes of nested aliases made a 35 MB log line and stalled the loop."""
+    lines = ["b0: &b0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"b{i}: &b{i} [{', '.join([f'*b{i - 1}'] * 10)}]" for i in range(1, 9)]
+    (problem,) = problems_of("\n".join([*lines, "tools: {deny: [*b8, *b8]}"]))
+    assert "expands to more than 10000 values (through aliases) at tools" in problem
+    assert len(problem) < 300
+
+
+def test_security_an_alias_inside_its_own_anchor_is_refused() -> None:
+    """Security regression: a recursive alias makes a value that never ends for whoever walks it."""
+    (problem,) = problems_of("tools: &t {deny: [*t]}\n")
+    assert "an alias refers to the value that contains it" in problem
+
+
+def test_security_nesting_is_bounded_whatever_the_parser_allows() -> None:
+    """Security regression: a grant nested thousands of levels deep raised RecursionError out of the parser."""
+    for depth in (30, 500, 5000):
+        (problem,) = problems_of("tools: {deny: " + "[" * depth + "]" * depth + "}\n")
+        assert "support-agent.yaml" in problem
+
+
+def test_security_values_are_quoted_back_cut_short() -> None:
+    """Security regression: a rejected value was quoted whole, so a large grant made a message as large."""
+    (level,) = problems_of("areas: {calls: " + "w" * 100_000 + "}\n")
+    (key,) = problems_of("x" * 100_000 + ": 1\n")
+    assert len(level) < 300
+    assert len(key) < 300
+
+
+def test_a_file_with_thousands_of_problems_reports_the_first_fifty() -> None:
+    problems = problems_of("tools: {deny: [" + ", ".join(f"nope{i}" for i in range(5_000)) + "]}\n")
+    assert len(problems) == 51
+    assert problems[-1].startswith("... and more: stopped after 50 problems")
+
+
+def test_security_an_agent_name_with_a_trailing_newline_is_not_valid() -> None:
+    """Security regression: `$` matched before a final newline, so 'ok\\n' passed as the agent 'ok'."""
+    (problem,) = problems_of("areas: {calls: read}\n", agent="ok\n")
+    assert "is not a valid agent name" in problem

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.grants import GrantStore
+from aircall_mcp.grants import GrantStore, mint_token
 from aircall_mcp.http import ConfigurationError, HttpSettings, build_http_app
 from aircall_mcp.server import Runtime, build_server
 
@@ -50,13 +53,56 @@ async def test_the_hash_of_a_token_is_not_itself_a_token(served: Any) -> None:
     assert response.status_code == 401
 
 
+def settled_edit(path: Path, text: str) -> None:
+    """Edit a grant the documented way (write a copy, then rename it over), as finished a while ago."""
+    copy = path.with_name(f".{path.name}.tmp")
+    copy.write_text(text, encoding="utf-8")
+    past = time.time_ns() - 60_000_000_000
+    os.utime(copy, ns=(past, past))
+    copy.replace(path)
+
+
 async def test_a_token_removed_from_its_grant_file_stops_working(served: Any) -> None:
     path = served.grants_dir / "alpha.yaml"
-    path.write_text("description: reads the company only\nareas: {company: read}\ntokens: []\n", encoding="utf-8")
+    settled_edit(path, "description: reads the company only\nareas: {company: read}\ntokens: []\n")
     async with served.http(served.tokens["alpha"], accept=ACCEPT) as http:
         response = await http.post("/mcp", json=PING)
 
     assert response.status_code == 401
+
+
+async def test_the_token_index_updates_on_a_grant_edit(served: Any) -> None:
+    token, line = mint_token()
+    path = served.grants_dir / "beta.yaml"
+    old_line = path.read_text(encoding="utf-8").split('"')[1]
+    async with served.http(token, accept=ACCEPT) as http:
+        before = await http.post("/mcp", json=PING)
+    settled_edit(path, f'areas: {{tags: read}}\ntokens: ["{old_line}", "{line}"]\n')
+    async with served.connect(token) as beta:
+        tools = {tool.name for tool in (await beta.list_tools()).tools}
+    settled_edit(path, f'areas: {{tags: read}}\ntokens: ["{old_line}"]\n')
+    async with served.http(token, accept=ACCEPT) as http:
+        after = await http.post("/mcp", json=PING)
+
+    assert before.status_code == 401
+    assert tools == {"list_tags", "get_tag"}
+    assert after.status_code == 401
+
+
+async def test_security_a_hostile_grant_file_does_not_affect_another_agent(served: Any) -> None:
+    """Security regression: a grant nested thousands of levels deep dropped every HTTP agent's requests."""
+    token, line = mint_token()
+    hostile = f'tokens: ["{line}"]\nareas: ' + "[" * 20_000 + "]" * 20_000 + "\n"
+    settled_edit(served.grants_dir / "mallory.yaml", hostile)
+    async with served.http(token, accept=ACCEPT) as http:
+        refused = await http.post("/mcp", json=PING)
+    async with served.connect(served.tokens["alpha"]) as alpha:
+        tools = {tool.name for tool in (await alpha.list_tools()).tools}
+        result = await alpha.call_tool("get_company", {})
+
+    assert refused.status_code == 401
+    assert tools == {"get_company", "check_connection"}
+    assert not result.is_error
 
 
 async def test_no_oauth_metadata_is_advertised(served: Any) -> None:

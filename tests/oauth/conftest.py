@@ -115,7 +115,8 @@ def start_oauth(tmp_path: Path, issuer: LoopbackIssuer) -> StartOAuth:
             credentials = BasicCredentials.model_validate(
                 {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}
             )
-            store = GrantStore(grants_dir, CATALOGUE)
+            # rescan_seconds=0: an edit in place is seen by the next request (tests edit grants mid-test).
+            store = GrantStore(grants_dir, CATALOGUE, rescan_seconds=0)
             async with AircallClient(credentials, sandbox.base_url, limiter=False) as aircall:
                 audit = AuditLog(audit_path, secrets=[*credentials.secrets(), *store.token_hashes()])
                 runtime = Runtime(client=aircall, grants=store, audit=audit, transport="http")

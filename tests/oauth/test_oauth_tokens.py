@@ -6,6 +6,8 @@ Every refusal is checked to send nothing to Aircall (the sandbox saw no request)
 from __future__ import annotations
 
 import logging
+import os
+import time
 from typing import Any
 
 import pytest
@@ -173,7 +175,12 @@ async def test_security_a_token_without_the_required_scope_gets_403_insufficient
 async def test_a_grant_edit_applies_to_the_next_request_of_an_already_verified_token(oauth: OAuthHarness) -> None:
     token = oauth.token(subject="user-42")
     assert await tool_names(oauth, token) == PERSON_TOOLS
+    # The safe edit: write a copy, then rename it over the file (dated a minute back: a finished edit).
     path = oauth.http.grants_dir / "person.yaml"
-    path.write_text("areas: {tags: read}\noauth: {subjects: [user-43]}\n", encoding="utf-8")
+    draft = path.with_suffix(".yaml.new")
+    draft.write_text("areas: {tags: read}\noauth: {subjects: [user-43]}\n", encoding="utf-8")
+    past = time.time() - 60
+    os.utime(draft, (past, past))
+    draft.replace(path)
 
     await assert_refused(oauth, token, 403, "not granted to any agent")

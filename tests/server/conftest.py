@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import textwrap
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,15 +47,13 @@ class Harness:
     def write_grant(self, agent: str, text: str) -> Path:
         """Write (or rewrite) an agent's grant so that the store's next look sees the edit.
 
-        A rewrite moves the mtime past the old one: with the same size and a coarse filesystem clock the store's
-        stat signature could otherwise miss it.
+        The store applies a change once it has settled (untouched for a moment); the file is dated a minute
+        back, as an edit finished before the next call.
         """
         path = self.grants_dir / f"{agent}.yaml"
-        before = path.stat().st_mtime_ns if path.exists() else None
         path.write_text(textwrap.dedent(text), encoding="utf-8")
-        if before is not None:
-            after = path.stat()
-            os.utime(path, ns=(after.st_atime_ns, max(after.st_mtime_ns, before + 1_000_000_000)))
+        past = time.time_ns() - 60_000_000_000
+        os.utime(path, ns=(past, past))
         return path
 
     @property

@@ -22,6 +22,8 @@ _SENSITIVE_KEY = re.compile(r"token|passw|secret|authori[sz]|api[_-]?key|credent
 # Credentials are long; requiring 16+ characters keeps prose such as "basic information" readable.
 _AUTH_SCHEME = re.compile(r"\b([Bb]earer|BEARER|Basic|BASIC)(\s+)[A-Za-z0-9._~+/=-]{16,}")
 _URL_USERINFO = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+# How grant files store agents' bearer tokens (grants.store.hash_token).
+_TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 # Arguments can hold long free text; an audit line records what was asked, not a copy of every byte.
 MAX_STRING_CHARS = 1000
 
@@ -35,25 +37,37 @@ def _sensitive(key: str) -> bool:
 class Scrubber:
     """Turns event data into JSON-ready values with every known secret replaced by ``[secret]``.
 
-    Thread-safe: secrets can be added while other threads scrub.
+    Thread-safe: secrets can be added while other threads scrub. Built in one pass, whatever the number of
+    secrets: agents' token hashes (one or more per agent, all of one shape) are found by that shape and looked
+    up in a set, so a thousand agents cost what one does; the few other secrets share one alternation.
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
-        self._secrets: frozenset[str] = frozenset()
+        self._hashes: frozenset[str] = frozenset()
+        self._others: frozenset[str] = frozenset()
         self._pattern: re.Pattern[str] | None = None
-        for secret in secrets:
-            self.add_secret(secret)
+        self.add_secrets(secrets)
 
     def add_secret(self, secret: str) -> None:
         """Mask every later occurrence of ``secret``. Empty strings are ignored."""
-        if not secret:
+        self.add_secrets((secret,))
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Mask every later occurrence of each of ``secrets``; one rebuild for all of them."""
+        new = {s for s in secrets if s}
+        if not new:
             return
+        hashes = {s for s in new if _TOKEN_HASH.fullmatch(s)}
         with self._lock:
-            self._secrets = self._secrets | {secret}
-            # Longest first, so a secret that contains another is masked whole.
-            ordered = sorted(self._secrets, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            self._hashes = self._hashes | hashes
+            self._others = self._others | (new - hashes)
+            self._pattern = _pattern(self._hashes, self._others)
+
+    def _mask(self, match: re.Match[str]) -> str:
+        found = match.group()
+        # The hash shape also matches hashes that are not registered: those are data, kept as they are.
+        return MASK if match.lastgroup != "hash" or found in self._hashes else found
 
     def clean(self, value: Any) -> Any:
         """A JSON-serializable copy of ``value`` with secrets masked and long strings capped."""
@@ -89,10 +103,9 @@ class Scrubber:
             return [self._clean(item, pattern) for item in value]
         return self._text(str(value), pattern)
 
-    @staticmethod
-    def _text(text: str, pattern: re.Pattern[str] | None) -> str:
+    def _text(self, text: str, pattern: re.Pattern[str] | None) -> str:
         if pattern is not None:
-            text = pattern.sub(MASK, text)
+            text = pattern.sub(self._mask, text)
         # Substring checks first: they cost a fraction of a regex scan and almost never match.
         if "earer" in text or "asic" in text or "EARER" in text or "ASIC" in text:
             text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
@@ -101,3 +114,12 @@ class Scrubber:
         if len(text) > MAX_STRING_CHARS:
             text = f"{text[:MAX_STRING_CHARS]}…[+{len(text) - MAX_STRING_CHARS} chars]"
         return str(text)
+
+
+def _pattern(hashes: frozenset[str], others: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for every secret: the token-hash shape (if any are registered), then the others."""
+    # Longest first, so a secret that contains another is masked whole.
+    branches = [re.escape(s) for s in sorted(others, key=len, reverse=True)]
+    if hashes:
+        branches.insert(0, f"(?P<hash>{_TOKEN_HASH.pattern})")
+    return re.compile("|".join(branches)) if branches else None

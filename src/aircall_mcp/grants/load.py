@@ -2,13 +2,22 @@
 
 Validation is strict on purpose: a misspelt key or tool silently ignored would grant less (or more) than the
 operator wrote. Each problem names the file, the key path, the line and the nearest valid value.
+
+A grant file is also untrusted input that must not hurt the server or another agent: it is read only up to
+MAX_GRANT_BYTES, nested at most MAX_DEPTH deep, its aliases may not refer to themselves nor make a section
+expand to more than MAX_EXPANDED_VALUES values, values are quoted back cut short, and any failure of the
+parser (RecursionError included) becomes a GrantError naming the file.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import reprlib
+import stat
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +26,9 @@ import yaml
 from aircall_mcp.endpoint import Area, Endpoint
 from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, Problem, Redaction
 
-AGENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-TOKEN_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
+# fullmatch only: `$` would also accept a trailing newline ("ok\n"), which is not the agent "ok".
+AGENT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens", "oauth")
 TOOL_LIST_KEYS = ("allow", "deny", "confirm")
@@ -27,61 +37,231 @@ QUOTA_KEYS = ("per_minute",)
 OAUTH_KEYS = ("clients", "subjects", "groups")
 LEVELS = tuple(level.value for level in Level)
 
+# Bounds on what a grant file may be. A real grant is a few hundred bytes, five levels deep, with no aliases.
+MAX_GRANT_BYTES = 256 * 1024
+MAX_DEPTH = 24
+MAX_EXPANDED_VALUES = 10_000
+MAX_PROBLEMS = 50
+_QUOTE_CHARS = 60
+# Suggestions compare strings pairwise; a long value has no near neighbour worth the time.
+_SUGGEST_MAX_CHARS = 100
+
+# libyaml when present: several times faster at start-up with many files.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_quoter = reprlib.Repr()
+_quoter.maxlevel = 2
+_quoter.maxlist = _quoter.maxtuple = _quoter.maxset = _quoter.maxdict = 4
+_quoter.maxstring = _quoter.maxother = _QUOTE_CHARS
+
+
+def quoted(value: object) -> str:
+    """`repr(value)` cut short: a value shared through aliases is never expanded into a message."""
+    text = _quoter.repr(value)
+    return text if len(text) <= _QUOTE_CHARS + 10 else text[:_QUOTE_CHARS] + "..."
+
 
 def agent_name_problem(name: str) -> str | None:
     """Why `name` cannot be an agent name (it becomes a file name, so no paths, no surprises), or None."""
-    if AGENT_NAME.match(name):
+    if AGENT_NAME.fullmatch(name):
         return None
     return (
-        f"'{name}' is not a valid agent name: "
+        f"{quoted(name)} is not a valid agent name: "
         "use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GrantFile:
+    """The bytes of a grant file as read once, and its modification time read after them."""
+
+    data: bytes
+    mtime_ns: int
+
+
+def read_grant_file(path: Path) -> GrantFile:
+    """Read a grant file within MAX_GRANT_BYTES. Raises FileNotFoundError, or GrantError naming the file."""
+    file = str(path)
+    try:
+        # O_NONBLOCK: a FIFO named like a grant must not hang the server on open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise GrantError([Problem(file, "cannot read grant file", hint=type(exc).__name__)]) from None
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_GRANT_BYTES:
+            chunk = os.read(fd, MAX_GRANT_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_GRANT_BYTES:
+            raise GrantError(
+                [Problem(file, f"grant file is larger than {MAX_GRANT_BYTES // 1024} KiB", hint="is it a grant?")]
+            )
+        # After the read: a write that raced it has moved the mtime to now, so the file does not look settled.
+        # (A FIFO opened without blocking reads as empty; it is refused here, as any other non-file.)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise GrantError([Problem(file, "not a regular file", hint="a grant is a plain .yaml file")])
+        return GrantFile(b"".join(chunks), st.st_mtime_ns)
+    except OSError as exc:
+        raise GrantError([Problem(file, "cannot read grant file", hint=type(exc).__name__)]) from None
+    finally:
+        os.close(fd)
 
 
 def load_grant(path: Path | str, catalogue: Sequence[Endpoint]) -> Grant:
     """Read and validate the grant file at `path`; the agent is the file's stem. Raises GrantError."""
     path = Path(path)
-    file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        read = read_grant_file(path)
     except FileNotFoundError:
+        file = str(path)
         raise GrantError(
             [Problem(file, "no grant file", hint=f"create {file} to grant {path.stem} anything")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GrantError([Problem(file, "cannot read grant file", hint=type(exc).__name__)]) from None
-    return parse_grant(text, agent=path.stem, catalogue=catalogue, source=path)
+    return parse_grant_bytes(read.data, agent=path.stem, catalogue=catalogue, source=path)
+
+
+def parse_grant_bytes(data: bytes, *, agent: str, catalogue: Sequence[Endpoint], source: Path | None = None) -> Grant:
+    """`parse_grant` of a file's bytes, which must be UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        file = str(source) if source is not None else f"{agent}.yaml"
+        raise GrantError([Problem(file, "not UTF-8 text", hint=f"invalid byte at offset {exc.start}")]) from None
+    return parse_grant(text, agent=agent, catalogue=catalogue, source=source)
 
 
 def parse_grant(text: str, *, agent: str, catalogue: Sequence[Endpoint], source: Path | None = None) -> Grant:
     """Validate grant YAML `text` for `agent`. An empty document is a valid grant of nothing."""
     file = str(source) if source is not None else f"{agent}.yaml"
+    if len(text) > MAX_GRANT_BYTES:
+        raise GrantError([Problem(file, f"grant file is larger than {MAX_GRANT_BYTES // 1024} KiB")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        node, data = _compose_and_construct(text, file)
+    except GrantError:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise GrantError([Problem(file, "not valid YAML", line=line, hint=str(getattr(exc, "problem", exc)))]) from None
+        hint = quoted(str(getattr(exc, "problem", None) or exc)).strip("'\"")
+        raise GrantError([Problem(file, "not valid YAML", line=line, hint=hint)]) from None
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        # Whatever the parser trips on in one file is that file's problem, never the server's.
+        raise GrantError([Problem(file, "not a readable grant", hint=type(exc).__name__)]) from None
     checker = _Checker(file, catalogue)
-    checker.index_lines(node)
-    name_problem = agent_name_problem(agent)
-    if name_problem is not None:
-        checker.problems.append(Problem(file, name_problem, hint="rename the file"))
-    grant = checker.grant(agent, data, source)
+    try:
+        checker.index_lines(node)
+        name_problem = agent_name_problem(agent)
+        if name_problem is not None:
+            checker.add("", name_problem, hint="rename the file")
+        grant = checker.grant(agent, data, source)
+    except _TooManyProblems:
+        raise GrantError(
+            [*checker.problems, f"... and more: stopped after {MAX_PROBLEMS} problems in {file}"]
+        ) from None
     if checker.problems:
         raise GrantError(checker.problems)
     return grant
 
 
+def _compose_and_construct(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    # libyaml refuses nesting beyond 1,000 levels by itself, and the checker stops at MAX_DEPTH; the
+    # pure-Python composer recurses, so it needs the event pass first. Aliases always do (an alias has a `*`).
+    if _Loader is yaml.SafeLoader or "*" in text:
+        _check_shape(text, file)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _check_shape(text: str, file: str) -> None:
+    """Refuse, from the event stream alone (nothing composed yet), what would be costly or unbounded to build.
+
+    Depth is bounded; an alias may not refer to a collection that contains it; and each known top-level
+    section may not expand (through aliases) to more than MAX_EXPANDED_VALUES values. Unknown keys are left to
+    the checker, which reports them without looking inside.
+    """
+    sizes: dict[str, int] = {}  # expanded size of each anchored node
+    open_anchors: list[str | None] = []
+    counts: list[int] = []  # expanded values inside each open collection
+    root_key: list[object] = []  # alternating key/value slots of the root mapping
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in open_anchors:
+                raise GrantError([Problem(file, "an alias refers to the value that contains it", line=_line(event))])
+            size = sizes.get(str(event.anchor), 1)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            if len(counts) >= MAX_DEPTH:
+                raise GrantError([Problem(file, f"nested more than {MAX_DEPTH} levels deep", line=_line(event))])
+            open_anchors.append(event.anchor)
+            counts.append(0)
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor = open_anchors.pop()
+            size = min(counts.pop() + 1, MAX_EXPANDED_VALUES + 1)
+            if anchor is not None:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        else:
+            continue
+        if not counts:
+            continue
+        # Capped just past the bound: past it the exact figure does not matter, and a few kilobytes of
+        # aliases can describe numbers with thousands of digits.
+        counts[-1] = min(counts[-1] + size, MAX_EXPANDED_VALUES + 1)
+        if len(counts) == 1:  # a key or a value of the root mapping (or an item of a root list)
+            root_key.append(event.value if isinstance(event, yaml.ScalarEvent) else None)
+            if len(root_key) % 2 == 0 and root_key[-2] in TOP_KEYS and size > MAX_EXPANDED_VALUES:
+                raise GrantError(
+                    [
+                        Problem(
+                            file,
+                            f"expands to more than {MAX_EXPANDED_VALUES} values (through aliases)",
+                            key=str(root_key[-2]),
+                            line=_line(event),
+                        )
+                    ]
+                )
+
+
+def _line(event: yaml.Event) -> int | None:
+    mark = event.start_mark
+    return mark.line + 1 if mark is not None else None
+
+
+class _TooManyProblems(Exception):
+    """Stops checking a file that has more problems than anyone will read."""
+
+
 def _suggest(value: object, choices: Iterable[str]) -> str:
     options = list(choices)
+    if len(str(value)) > _SUGGEST_MAX_CHARS:
+        return ""
     close = difflib.get_close_matches(str(value).lower(), options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
     if len(options) <= 10:
         return f"expected one of: {', '.join(options)}"
     return ""
+
+
+def _short(value: object) -> str:
+    """A key or name as text, cut short for a message."""
+    text = str(value)
+    return text if len(text) <= _QUOTE_CHARS else text[:_QUOTE_CHARS] + "..."
 
 
 def _is_int(value: object) -> bool:
@@ -99,13 +279,18 @@ class _Checker:
         self.lines: dict[str, int] = {}
 
     # -- where things are -------------------------------------------------------------------------------
-    def index_lines(self, node: yaml.Node | None, key: str = "", seen_nodes: set[int] | None = None) -> None:
+    def index_lines(
+        self, node: yaml.Node | None, key: str = "", seen_nodes: set[int] | None = None, depth: int = 0
+    ) -> None:
         """Record the line of every key and list item, and report duplicate keys (safe_load keeps the last)."""
         # Aliases share nodes: walk each once, or a few nested aliases would take exponential time.
         seen_nodes = set() if seen_nodes is None else seen_nodes
         if id(node) in seen_nodes:
             return
         seen_nodes.add(id(node))
+        if depth >= MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+            line = node.start_mark.line + 1 if node.start_mark is not None else None
+            raise GrantError([Problem(self.file, f"nested more than {MAX_DEPTH} levels deep", line=line)])
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -113,18 +298,23 @@ class _Checker:
                 child = f"{key}.{name}" if key else name
                 line = key_node.start_mark.line + 1
                 if name in seen:
-                    self.add(key, f"duplicate key '{name}'", hint=f"first set on line {seen[name]}", line=line)
+                    self.add(key, f"duplicate key '{_short(name)}'", hint=f"first set on line {seen[name]}", line=line)
                 seen[name] = line
                 self.lines.setdefault(child, line)
-                self.index_lines(value_node, child, seen_nodes)
+                self.index_lines(value_node, child, seen_nodes, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 child = f"{key}[{index}]"
                 self.lines.setdefault(child, item.start_mark.line + 1)
-                self.index_lines(item, child, seen_nodes)
+                self.index_lines(item, child, seen_nodes, depth + 1)
 
     def add(self, key: str, message: str, *, hint: str = "", line: int | None = None) -> None:
-        self.problems.append(Problem(self.file, message, key, line if line is not None else self.lines.get(key), hint))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
+        where = _short(key)
+        self.problems.append(
+            Problem(self.file, message, where, line if line is not None else self.lines.get(key), hint)
+        )
 
     def mapping(self, key: str, value: object, example: str) -> Mapping[Any, Any]:
         if value is None:
@@ -138,7 +328,7 @@ class _Checker:
         for name in mapping:
             if name not in allowed:
                 child = f"{key}.{name}" if key else str(name)
-                self.add(key, f"unknown key '{name}'", hint=_suggest(name, allowed), line=self.lines.get(child))
+                self.add(key, f"unknown key '{_short(name)}'", hint=_suggest(name, allowed), line=self.lines.get(child))
 
     def items(self, key: str, value: object, example: str) -> list[tuple[str, Any]]:
         """The elements of a list with their key paths; None is an empty list."""
@@ -152,12 +342,14 @@ class _Checker:
     def tool(self, key: str, value: object) -> str | None:
         if isinstance(value, str) and value in self.tools:
             return value
-        if isinstance(value, str):
+        if isinstance(value, str) and len(value) <= _SUGGEST_MAX_CHARS:
             close = difflib.get_close_matches(value, list(self.tools), n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "no tool has a similar name"
+        elif isinstance(value, str):
+            hint = ""
         else:
             hint = "tool names are strings"
-        self.add(key, f"unknown tool {value!r}", hint=hint)
+        self.add(key, f"unknown tool {quoted(value)}", hint=hint)
         return None
 
     # -- the sections -------------------------------------------------------------------------------------
@@ -195,14 +387,16 @@ class _Checker:
         for name, raw in self.mapping("areas", value, "{calls: read, contacts: write}").items():
             key = f"areas.{name}"
             if name not in areas:
-                self.add("areas", f"unknown area '{name}'", hint=_suggest(name, areas), line=self.lines.get(key))
+                self.add(
+                    "areas", f"unknown area '{_short(name)}'", hint=_suggest(name, areas), line=self.lines.get(key)
+                )
                 continue
             # YAML 1.1 reads a bare `off` as False; that is what the operator meant.
             level = "off" if raw is False else raw
             if isinstance(level, str) and level in LEVELS:
                 levels[Area(name)] = Level(level)
             else:
-                self.add(key, f"unknown level {raw!r}", hint=_suggest(raw, LEVELS))
+                self.add(key, f"unknown level {quoted(raw)}", hint=_suggest(raw, LEVELS))
         return levels
 
     def tool_set(self, key: str, value: object) -> frozenset[str]:
@@ -221,9 +415,9 @@ class _Checker:
             for arg, allowed in self.mapping(key, per_arg, "{tags: [12, 34]}").items():
                 arg_key = f"{key}.{arg}"
                 if arg not in fields:
-                    close = difflib.get_close_matches(str(arg), fields, n=1)
+                    close = difflib.get_close_matches(_short(arg), fields, n=1)
                     hint = f"did you mean '{close[0]}'?" if close else f"{tool_name} takes: {', '.join(fields)}"
-                    self.add(arg_key, f"{tool_name} has no argument '{arg}'", hint=hint)
+                    self.add(arg_key, f"{tool_name} has no argument '{_short(arg)}'", hint=hint)
                     continue
                 values: list[str] = []
                 for item_key, item in self.items(arg_key, allowed, f"{arg}: [12, 34] (or [] for never)"):
@@ -248,7 +442,7 @@ class _Checker:
             if _is_int(item) and item > 0:
                 numbers.add(item)
             else:
-                self.add(key, f"expected an Aircall number id, got {item!r}", hint="use the id from list_numbers")
+                self.add(key, f"expected an Aircall number id, got {quoted(item)}", hint="use the id from list_numbers")
         return frozenset(numbers)
 
     def redactions(self, value: object) -> frozenset[Redaction]:
@@ -258,7 +452,7 @@ class _Checker:
             if isinstance(item, str) and item in names:
                 chosen.add(Redaction(item))
             else:
-                self.add(key, f"unknown redaction {item!r}", hint=_suggest(item, names))
+                self.add(key, f"unknown redaction {quoted(item)}", hint=_suggest(item, names))
         return frozenset(chosen)
 
     def quota(self, value: object) -> int | None:
@@ -269,14 +463,14 @@ class _Checker:
             return None
         if _is_int(per_minute) and per_minute > 0:
             return int(per_minute)
-        self.add("quota.per_minute", f"expected a whole number of requests above 0, got {per_minute!r}")
+        self.add("quota.per_minute", f"expected a whole number of requests above 0, got {quoted(per_minute)}")
         return None
 
     def tokens(self, value: object) -> frozenset[str]:
         hashes: set[str] = set()
         for key, item in self.items("tokens", value, 'tokens: ["sha256:<64 hex>"]'):
             normalised = item.strip().lower() if isinstance(item, str) else ""
-            if TOKEN_HASH.match(normalised):
+            if TOKEN_HASH.fullmatch(normalised):
                 hashes.add(normalised)
             else:
                 # Never echo the value: it may be a plain token pasted by mistake.

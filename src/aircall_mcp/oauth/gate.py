@@ -68,7 +68,7 @@ class OAuthAuthenticator:
         self._grants = grants
         self._monotonic = monotonic
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-        self._index_key: tuple[int, ...] | None = None
+        self._index_version: int | None = None
         self._index = PrincipalIndex.build(())
 
     async def authenticate(self, token: str) -> Authenticated | Refusal:
@@ -82,10 +82,13 @@ class OAuthAuthenticator:
         except IssuerMisconfigured as exc:
             logger.error("OAuth issuer misconfigured: %s", exc)
             return Refusal(503, "temporarily_unavailable", "this server cannot check tokens: its operator must fix it")
+        await self._refresh_index()
         return self._agent_for(principal)
 
     def cached(self, token: str) -> Authenticated | None:
-        """The agent of a token the gate has just accepted (for the SDK's token verifier), else None."""
+        """The agent of a token the gate has just accepted (for the SDK's token verifier), else None.
+
+        Uses the principal index as the gate just refreshed it for this very request."""
         entry = self._verified.get(_digest(token))
         if entry is None or entry[1] <= self._monotonic():
             return None
@@ -108,7 +111,7 @@ class OAuthAuthenticator:
         return principal
 
     def _agent_for(self, principal: Principal) -> Authenticated | Refusal:
-        agents = sorted(self._current_index().agents_for(principal))
+        agents = sorted(self._index.agents_for(principal))
         if not agents:
             return Refusal(
                 403,
@@ -141,13 +144,11 @@ class OAuthAuthenticator:
             )
         return Authenticated(agents[0], principal)
 
-    def _current_index(self) -> PrincipalIndex:
-        grants = [self._grants.grant_for(agent) for agent in self._grants.agents()]
-        key = tuple(id(grant) for grant in grants)
-        if key != self._index_key:
+    async def _refresh_index(self) -> None:
+        version, grants = await self._grants.in_force()
+        if version != self._index_version:
             self._index = PrincipalIndex.build(grants)
-            self._index_key = key
-        return self._index
+            self._index_version = version
 
 
 class OAuthGate:
@@ -159,20 +160,20 @@ class OAuthGate:
         authenticator: OAuthAuthenticator,
         *,
         path: str,
-        is_static_token: Callable[[str], bool],
+        static_agent: Callable[[str], Awaitable[str | None]],
         resource_metadata_url: str,
         on_refusal: OnRefusal,
     ) -> None:
         self._app = app
         self._authenticator = authenticator
         self._path = path
-        self._is_static_token = is_static_token
+        self._static_agent = static_agent
         self._resource_metadata_url = resource_metadata_url
         self._on_refusal = on_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = _bearer(scope) if scope["type"] == "http" and scope["path"] == self._path else None
-        if token is None or self._is_static_token(token):
+        if token is None or await self._static_agent(token) is not None:
             await self._app(scope, receive, send)
             return
         outcome = await self._authenticator.authenticate(token)
