@@ -8,29 +8,28 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
 
 from aircall_mcp import __version__, audit, grants
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.http import ConfigurationError, HttpSettings
+from aircall_mcp.errors import ConfigurationError
+from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
-from aircall_mcp.wiring import ServeOptions, StartupError, serve
+from aircall_mcp.settings import Option, Settings, default_audit_path, options
+from aircall_mcp.wiring import StartupError, serve
 
 logger = logging.getLogger("aircall_mcp")
 
-ENV_AGENT = "AIRCALL_MCP_AGENT"
-ENV_GRANTS = "AIRCALL_MCP_GRANTS"
-ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
+_SERVE_OPTIONS = {option.dest: option for option in options()}
+# The grants and audit commands read the same variables as serve.
+ENV_GRANTS = _SERVE_OPTIONS["grants_dir"].source.env or ""
+ENV_AUDIT_LOG = _SERVE_OPTIONS["audit_log"].source.env or ""
 
 
 class UsageError(Exception):
     """A problem the person starting the server can fix; printed without a traceback."""
-
-
-def default_audit_path(env: Mapping[str, str]) -> Path:
-    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "aircall-mcp" / "audit.jsonl"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,26 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or Streamable HTTP")
-    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
-    serve.add_argument("--agent", help=f"agent whose grant applies over stdio (env {ENV_AGENT})")
-    serve.add_argument("--grants", type=Path, help=f"grant files directory (env {ENV_GRANTS}; default ./grants)")
-    serve.add_argument("--audit-log", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG})")
-    serve.add_argument("--audit-stderr", action="store_true", help="also write audit lines to stderr")
-    serve.add_argument("--audit-fsync", choices=["never", "line"], default="never", help="fsync every line or never")
-    serve.add_argument(
-        "--audit-optional", action="store_true", help="act even when the audit cannot be written (not advised)"
-    )
-    serve.add_argument("--sandbox", action="store_true", help="start the embedded Aircall sandbox and use it")
-    serve.add_argument("--rate-limit", type=int, default=120, help="requests a minute assumed until Aircall says")
-    serve.add_argument("--max-wait", type=float, default=30.0, help="longest rate-limit wait before a call fails (s)")
-    _add_http_options(serve)
+    for option in _SERVE_OPTIONS.values():
+        _add_setting(serve, option)
 
     sandbox = commands.add_parser("sandbox", help="run the local Aircall sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--seed", type=int, default=7)
-    sandbox.add_argument("--rate-limit", type=int, default=120, help="requests per window (0 = unlimited)")
-    sandbox.add_argument("--rate-window", type=float, default=60.0, help="window length in seconds")
+    sandbox.add_argument(
+        "--rate-limit", type=int, default=DOCUMENTED_RATE_LIMIT, help="requests per window (0 = unlimited)"
+    )
+    sandbox.add_argument(
+        "--rate-window", type=float, default=DOCUMENTED_RATE_WINDOW_SECONDS, help="window length in seconds"
+    )
 
     grants = commands.add_parser("grants", help="check and explain grant files").add_subparsers(
         dest="grants_command", required=True
@@ -93,17 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_http_options(serve: argparse.ArgumentParser) -> None:
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
-    serve.add_argument("--port", type=int, default=8000, help="HTTP port")
-    serve.add_argument("--anonymous-agent", help="serve token-less HTTP requests as this agent (loopback only)")
-    serve.add_argument("--stateless", action="store_true", help="no HTTP sessions (for several replicas)")
-    serve.add_argument("--allowed-host", action="append", default=[], help="extra Host header allowed (repeatable)")
-    serve.add_argument("--allowed-origin", action="append", default=[], help="extra Origin allowed (repeatable)")
-    serve.add_argument("--max-body-bytes", type=int, default=1_048_576, help="largest request body accepted")
-    serve.add_argument(
-        "--shutdown-grace", type=float, default=30.0, help="seconds calls in flight get to finish on SIGTERM"
-    )
+def _add_setting(parser: argparse.ArgumentParser, option: Option) -> None:
+    """The serve flag of one setting; absent from the namespace unless given, so the environment can apply."""
+    if option.source.flag is None:
+        return
+    shown = option.shown_default
+    notes = [f"env {option.source.env}"] if option.source.env else []
+    notes += [shown if shown.startswith("required") else f"default {shown}"] if shown else []
+    help_text = f"{option.help} ({'; '.join(notes)})" if notes else option.help
+    common: dict[str, Any] = {"dest": option.dest, "default": argparse.SUPPRESS, "help": help_text}
+    if option.kind is bool:
+        parser.add_argument(option.source.flag, action="store_true", **common)
+        return
+    metavar = None if option.choices else option.source.flag.lstrip("-").replace("-", "_").upper()
+    if option.kind is tuple:
+        parser.add_argument(option.source.flag, action="append", metavar=metavar, **common)
+    else:
+        parser.add_argument(option.source.flag, type=option.kind, choices=option.choices, metavar=metavar, **common)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -130,36 +128,13 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 
 def _grants_dir(args: argparse.Namespace, env: Mapping[str, str]) -> Path:
-    return Path(args.grants or env.get(ENV_GRANTS) or "grants")
+    return Path(args.grants or env.get(ENV_GRANTS) or Settings.model_fields["grants_dir"].default)
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    options = ServeOptions(
-        transport=args.transport,
-        agent=args.agent or env.get(ENV_AGENT),
-        grants_dir=_grants_dir(args, env),
-        audit_path=Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env)),
-        # The default location is ours to create; a path the operator named must already have its directory.
-        audit_dir_create=not (args.audit_log or env.get(ENV_AUDIT_LOG)),
-        audit_stderr=args.audit_stderr,
-        audit_fsync=args.audit_fsync,
-        audit_required=not args.audit_optional,
-        sandbox=args.sandbox,
-        rate_limit=args.rate_limit,
-        max_wait_seconds=args.max_wait,
-        http=HttpSettings(
-            host=args.host,
-            port=args.port,
-            anonymous_agent=args.anonymous_agent,
-            stateless=args.stateless,
-            allowed_hosts=tuple(args.allowed_host),
-            allowed_origins=tuple(args.allowed_origin),
-            max_body_bytes=args.max_body_bytes,
-            graceful_shutdown_seconds=args.shutdown_grace,
-        ),
-    )
     try:
-        anyio.run(serve, options, env)
+        settings = Settings.from_sources(vars(args), env)
+        anyio.run(serve, settings)
     except (StartupError, ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
     return 0

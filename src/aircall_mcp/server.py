@@ -42,6 +42,7 @@ from aircall_mcp.grants import (
     visible_tools,
 )
 from aircall_mcp.results import compact_json, shape_result
+from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
 
 logger = logging.getLogger("aircall_mcp.server")
 
@@ -79,6 +80,8 @@ class Runtime:
     confirmations: Confirmations = field(default_factory=Confirmations)
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     monotonic: Callable[[], float] = time.monotonic
+    # The largest tool result (JSON bytes) handed back to the model.
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
 
 
 def build_server(runtime: Runtime) -> Server[Any]:

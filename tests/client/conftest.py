@@ -16,8 +16,9 @@ import pytest
 from pydantic import SecretStr
 
 from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.ratelimit import CompanyLimiter, FakeClock, RetryPolicy
+from aircall_mcp.ratelimit import CompanyLimiter, RetryPolicy
 from aircall_mcp.sandbox import SandboxHandle
+from tests.fakes import FakeClock
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aircall_mcp.ratelimit import FakeClock
+from tests.fakes import FakeClock
 
 
 async def test_sleepers_wake_in_deadline_order_at_their_deadline() -> None:
