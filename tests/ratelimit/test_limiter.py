@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+import anyio
 import pytest
 from pydantic import SecretStr
 
@@ -426,3 +427,32 @@ async def test_reliability_headers_only_on_429_pace_from_the_429s_own_headers() 
     assert limiter.window_seconds == pytest.approx(10.0)
     # Four windows' worth, served in about four windows.
     assert clock.now() - started < 4 * 10.0 + 5.0
+
+
+async def test_reliability_a_grant_racing_an_anyio_cancellation_returns_the_slot() -> None:
+    """Granted and cancelled in the same step (anyio cancel scope): the slot goes back, nothing is counted twice."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=1_000, clock=clock)
+    await teach(limiter, learned(clock, remaining=1))
+    held = await limiter.acquire("a")
+    outcome: list[str] = []
+
+    async def waiter(scope: anyio.CancelScope) -> None:
+        with scope:
+            await limiter.acquire("b")
+            outcome.append("granted")
+        if scope.cancelled_caught:
+            outcome.append("cancelled")
+
+    scope = anyio.CancelScope()
+    async with anyio.create_task_group() as group:
+        group.start_soon(waiter, scope)
+        await clock.settle()
+        assert limiter.waiting == 1
+        held.release()  # grants the waiter...
+        scope.cancel()  # ...which is cancelled before it could run
+    assert outcome == ["cancelled"]
+    assert limiter.in_flight == 0
+    assert limiter.waiting == 0
+    again = await limiter.acquire("c")
+    again.release()
