@@ -114,9 +114,7 @@ class Settings(BaseModel):
     audit_log: Annotated[
         Path | None,
         Source("--audit-log", "AIRCALL_MCP_AUDIT_LOG", shown_default="$XDG_STATE_HOME/aircall-mcp/audit.jsonl"),
-    ] = Field(
-        None, description="audit JSONL file (a named file's directory must exist; the default one is created)"
-    )
+    ] = Field(None, description="audit JSONL file (a named file's directory must exist; the default one is created)")
     audit_stderr: Annotated[bool, Source("--audit-stderr", "AIRCALL_MCP_AUDIT_STDERR")] = Field(
         False, description="also write audit lines to stderr (containers)"
     )
