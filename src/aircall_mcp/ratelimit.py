@@ -263,8 +263,11 @@ class CompanyLimiter:
         self._window_opened_at: float | None = None
         self._window_samples: deque[float] = deque(maxlen=_WINDOW_SAMPLES)
         self._sampled_reset: float | None = None
+        # Queued calls per agent (only calls still waiting: granted, refused and cancelled ones leave at once).
         self._queues: dict[str, deque[_Waiter]] = {}
         self._turns: deque[str] = deque()
+        # No waiter sleeps past this moment (inf: one may sleep until told), so a wake earlier than it must be told.
+        self._latest_deadline = -math.inf
         self._grants: dict[str, deque[float]] = {}
         self.granted_total = 0
         self.rate_limited_seen = 0
@@ -304,6 +307,9 @@ class CompanyLimiter:
             while not waiter.done:
                 waiter.event = anyio.Event()
                 waiter.deadline = self._next_wake(self.clock.now())
+                self._latest_deadline = max(
+                    self._latest_deadline, math.inf if waiter.deadline is None else waiter.deadline
+                )
                 await self.clock.wait_until(waiter.event, waiter.deadline)
                 if not waiter.event.is_set():
                     # Time, not a response, may have freed the budget: a reset, a paced turn, a quota minute.
@@ -492,13 +498,14 @@ class CompanyLimiter:
 
     def _wake_sleepers_before(self, wake: float | None) -> None:
         """Waiters sleeping past `wake` (time alone frees the budget then) look again and sleep until it."""
-        if wake is None:
+        if wake is None or wake >= self._latest_deadline:
             return
         for queue in self._queues.values():
             for waiter in queue:
                 if not waiter.done and (waiter.deadline is None or waiter.deadline > wake):
                     waiter.deadline = wake
                     waiter.event.set()
+        self._latest_deadline = wake
 
     # -- how long will it take? --------------------------------------------------------------------
 
@@ -511,7 +518,7 @@ class CompanyLimiter:
         position = index + 1
         for agent, other in self._queues.items():
             if agent != waiter.agent:
-                position += min(sum(1 for w in other if not w.done), index + 1)
+                position += min(len(other), index + 1)
         window = self.window_seconds
         if self.remaining is None and self._headerless:
             company = max(0.0, self._next_paced - now) + (position - 1) * self._pacing_interval()
@@ -558,7 +565,7 @@ class CompanyLimiter:
         if self.remaining is None and self._headerless:
             candidates.append(self._next_paced)
         for agent, queue in self._queues.items():
-            head = next((w for w in queue if not w.done), None)
+            head = queue[0] if queue else None
             if head is not None and head.quota_per_minute is not None:
                 grants = self._recent_grants(agent, now)
                 if len(grants) >= head.quota_per_minute:
