@@ -46,8 +46,10 @@ redis-server:
 bench: setup
 	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# The README's generated tables: tools (from the catalogue) and configuration (from the settings model).
 tooltable: setup
 	$(BIN)/python -m aircall_mcp.tooltable README.md
+	$(BIN)/python -m aircall_mcp.configtable README.md
 
 lock: setup
 	{ echo "# Pinned versions for CI and the quick start (pip install -c constraints.txt). Regenerate with: make lock"; \

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from aircall_mcp.client import LARGEST_PAGE, AircallClient, BasicCredentials
+from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
+from aircall_mcp.facts import MAX_PER_PAGE as LARGEST_PAGE
 from aircall_mcp.ratelimit import CompanyLimiter, SystemClock
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 

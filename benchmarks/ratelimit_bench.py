@@ -5,7 +5,11 @@ agents each call as fast as they can for WINDOWS windows, which asks for far mor
 Three runs, each on a fresh sandbox:
   (a) the company limiter alone on the account;
   (b) a plain client without the limiter (it still waits for the reset after each 429);
-  (c) the limiter while another integration spends part of every window (sandbox.rate.consume).
+  (c) the limiter while another integration spends part of every window (sandbox.rate.consume);
+  (d) the limiter configured with Aircall's documented 60 s window, which it must learn is WINDOW;
+  (e) as (d), with X-AircallApi-Reset in milliseconds;
+  (f) as (d), with the rate headers only on 429s (as Aircall's reference describes them) and a configured
+      figure twice the real rate, so that a 429 must teach the limit and the window.
 Printed per run: successful calls per window as a share of the budget, 429s received, failed calls,
 and the p50/p99 of the time each call spent waiting for the budget (and of its total duration).
 
@@ -23,6 +27,7 @@ from pydantic import SecretStr
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import AircallError
+from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
 from aircall_mcp.ratelimit import CompanyLimiter, SystemClock
 from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
@@ -83,16 +88,30 @@ async def _other_integration(handle: SandboxHandle, deadline: float, run: Run) -
         await asyncio.sleep(OTHER_SPEND_EVERY)
 
 
-async def _run(name: str, *, limited: bool, other: bool) -> Run:
+async def _run(
+    name: str,
+    *,
+    limited: bool,
+    other: bool,
+    window_known: bool = True,
+    milliseconds: bool = False,
+    only_on_429: bool = False,
+    configured_limit: int = DOCUMENTED_RATE_LIMIT,
+) -> Run:
     run = Run(name)
     config = SandboxConfig(
         users=5, teams=2, numbers=2, contacts=10, calls=20, tags=2, rate_limit=BUDGET, rate_window_seconds=WINDOW
     )
     config.reset_header_decimals = 3
+    config.reset_header_milliseconds = milliseconds
+    config.rate_headers_only_on_429 = only_on_429
     async with running_sandbox(config) as handle:
         credentials = BasicCredentials(api_id=SecretStr(config.api_id), api_token=SecretStr(config.api_token))
         # Configured at Aircall's documented 120/min: the limiter must learn the real, smaller budget.
-        limiter = CompanyLimiter(120, WINDOW, max_wait_seconds=30.0, clock=SystemClock()) if limited else False
+        window = WINDOW if window_known else DOCUMENTED_RATE_WINDOW_SECONDS
+        limiter = (
+            CompanyLimiter(configured_limit, window, max_wait_seconds=30.0, clock=SystemClock()) if limited else False
+        )
         retry = RetryPolicy(max_rate_limited_attempts=50)
         async with AircallClient(credentials, handle.base_url, limiter=limiter, retry=retry) as client:
             started = time.time()
@@ -134,6 +153,20 @@ async def main() -> None:
         ("(c) limiter + another consumer", True, True),
     ):
         _report(await _run(name, limited=limited, other=other))
+    _report(await _run("(d) limiter, window to learn", limited=True, other=False, window_known=False))
+    _report(
+        await _run("(e) (d) + reset in milliseconds", limited=True, other=False, window_known=False, milliseconds=True)
+    )
+    _report(
+        await _run(
+            "(f) (d) + headers only on 429s",
+            limited=True,
+            other=False,
+            window_known=False,
+            only_on_429=True,
+            configured_limit=round(2 * BUDGET * DOCUMENTED_RATE_WINDOW_SECONDS / WINDOW),
+        )
+    )
 
 
 if __name__ == "__main__":

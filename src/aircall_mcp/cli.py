@@ -8,51 +8,37 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
-from pydantic import SecretStr
 
-from aircall_mcp import __version__, audit, errors, grants
+from aircall_mcp import __version__, audit, grants
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.cli_support import (
-    BROKEN_PIPE_EXIT,
-    ENV_SANDBOX,
-    add_log_level,
-    env_flag,
-    silence_stdout,
-    unknown_agent,
-)
-from aircall_mcp.http import ConfigurationError, HttpSettings
+from aircall_mcp.cli_support import BROKEN_PIPE_EXIT, add_log_level, silence_stdout, unknown_agent
+from aircall_mcp.errors import ConfigurationError
+from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
 from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
     DEFAULT_GRANTS_HELP,
-    ENV_GRANTS,
     GrantsDirectoryError,
     check_grants_dir,
     default_grants_dir,
     resolve_grants_dir,
 )
-from aircall_mcp.oauth import OAuthSettings
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
-from aircall_mcp.wiring import ServeOptions, StartupError, serve
+from aircall_mcp.settings import Option, Settings, default_audit_path, options
+from aircall_mcp.wiring import StartupError, serve
 
 logger = logging.getLogger("aircall_mcp")
 
-ENV_AGENT = "AIRCALL_MCP_AGENT"
-ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
-ENV_OAUTH_ISSUER = "AIRCALL_MCP_OAUTH_ISSUER"
-ENV_RESOURCE_URL = "AIRCALL_MCP_RESOURCE_URL"
-ENV_OAUTH_CLIENT_ID = "AIRCALL_MCP_OAUTH_CLIENT_ID"
-ENV_OAUTH_CLIENT_SECRET = "AIRCALL_MCP_OAUTH_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+_SERVE_OPTIONS = {option.dest: option for option in options()}
+# The grants and audit commands read the same variables as serve.
+ENV_GRANTS = _SERVE_OPTIONS["grants_dir"].source.env or ""
+ENV_AUDIT_LOG = _SERVE_OPTIONS["audit_log"].source.env or ""
 
 
 class UsageError(Exception):
     """A problem the person starting the server can fix; printed without a traceback."""
-
-
-def default_audit_path(env: Mapping[str, str]) -> Path:
-    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "aircall-mcp" / "audit.jsonl"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,25 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve MCP over stdio (default) or Streamable HTTP")
-    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
-    serve.add_argument("--agent", help=f"agent whose grant applies over stdio (env {ENV_AGENT})")
-    serve.add_argument(
-        "--grants",
-        type=Path,
-        help=f"grant files directory (env {ENV_GRANTS}; default ./grants, else {DEFAULT_GRANTS_HELP})",
-    )
-    serve.add_argument("--audit-log", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG})")
-    serve.add_argument("--audit-stderr", action="store_true", help="also write audit lines to stderr")
-    serve.add_argument("--audit-fsync", choices=["never", "line"], default="never", help="fsync every line or never")
-    serve.add_argument(
-        "--audit-optional", action="store_true", help="act even when the audit cannot be written (not advised)"
-    )
-    serve.add_argument(
-        "--sandbox", action="store_true", help=f"start the embedded Aircall sandbox and use it (env {ENV_SANDBOX}=1)"
-    )
-    serve.add_argument("--rate-limit", type=int, default=120, help="requests a minute assumed until Aircall says")
-    serve.add_argument("--max-wait", type=float, default=30.0, help="longest rate-limit wait before a call fails (s)")
-    _add_http_options(serve)
+    for option in _SERVE_OPTIONS.values():
+        _add_setting(serve, option)
 
     init = commands.add_parser(
         "init", help=f"write the example grants (default {DEFAULT_GRANTS_HELP}); never overwrites"
@@ -93,8 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--seed", type=int, default=7)
-    sandbox.add_argument("--rate-limit", type=int, default=120, help="requests per window (0 = unlimited)")
-    sandbox.add_argument("--rate-window", type=float, default=60.0, help="window length in seconds")
+    sandbox.add_argument(
+        "--rate-limit", type=int, default=DOCUMENTED_RATE_LIMIT, help="requests per window (0 = unlimited)"
+    )
+    sandbox.add_argument(
+        "--rate-window", type=float, default=DOCUMENTED_RATE_WINDOW_SECONDS, help="window length in seconds"
+    )
 
     grants = commands.add_parser("grants", help="check and explain grant files").add_subparsers(
         dest="grants_command", required=True
@@ -120,36 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--agent")
     tail.add_argument("--tool")
     tail.add_argument("--decision")
-    add_log_level(parser)
+    add_log_level(parser)  # after the sub-commands: accepted before or after any of them
     return parser
 
 
-def _add_http_options(serve: argparse.ArgumentParser) -> None:
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
-    serve.add_argument("--port", type=int, default=8000, help="HTTP port")
-    serve.add_argument("--anonymous-agent", help="serve token-less HTTP requests as this agent (loopback only)")
-    serve.add_argument("--stateless", action="store_true", help="no HTTP sessions (for several replicas)")
-    serve.add_argument("--allowed-host", action="append", default=[], help="extra Host header allowed (repeatable)")
-    serve.add_argument("--allowed-origin", action="append", default=[], help="extra Origin allowed (repeatable)")
-    serve.add_argument("--max-body-bytes", type=int, default=1_048_576, help="largest request body accepted")
-    serve.add_argument(
-        "--shutdown-grace", type=float, default=30.0, help="seconds calls in flight get to finish on SIGTERM"
-    )
-    oauth = serve.add_argument_group("OAuth 2.1 (HTTP only; static tokens keep working beside it)")
-    oauth.add_argument("--oauth-issuer", help=f"the identity provider's issuer URL (env {ENV_OAUTH_ISSUER})")
-    oauth.add_argument("--resource-url", help=f"this server's public URL of /mcp (env {ENV_RESOURCE_URL})")
-    oauth.add_argument("--oauth-audience", help="audience tokens must carry, when the IdP cannot use the resource URL")
-    oauth.add_argument(
-        "--oauth-required-scope", action="append", default=[], help="scope every token must carry (repeatable)"
-    )
-    oauth.add_argument("--oauth-groups-claim", default="groups", help="claim listing a person's groups")
-    oauth.add_argument("--oauth-leeway", type=float, default=30.0, help="clock skew allowed on exp/nbf (s)")
-    oauth.add_argument(
-        "--oauth-introspection",
-        action="store_true",
-        help=f"opaque tokens: introspect at the issuer (RFC 7662) with {ENV_OAUTH_CLIENT_ID}/{ENV_OAUTH_CLIENT_SECRET}",
-    )
-    oauth.add_argument("--oauth-introspection-url", help="introspection endpoint, if the issuer does not advertise it")
+def _add_setting(parser: argparse.ArgumentParser, option: Option) -> None:
+    """The serve flag of one setting; absent from the namespace unless given, so the environment can apply."""
+    if option.source.flag is None:
+        return
+    shown = option.shown_default
+    notes = [f"env {option.source.env}"] if option.source.env else []
+    notes += [shown if shown.startswith("required") else f"default {shown}"] if shown else []
+    help_text = f"{option.help} ({'; '.join(notes)})" if notes else option.help
+    common: dict[str, Any] = {"dest": option.dest, "default": argparse.SUPPRESS, "help": help_text}
+    if option.kind is bool:
+        parser.add_argument(option.source.flag, action="store_true", **common)
+        return
+    metavar = None if option.choices else option.source.flag.lstrip("-").replace("-", "_").upper()
+    if option.kind is tuple:
+        parser.add_argument(option.source.flag, action="append", metavar=metavar, **common)
+    else:
+        parser.add_argument(option.source.flag, type=option.kind, choices=option.choices, metavar=metavar, **common)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -180,8 +144,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 130
 
 
-def _grants_dir(args: argparse.Namespace, env: Mapping[str, str], *, check: bool = True) -> Path:
-    location = resolve_grants_dir(args.grants, env)
+def _grants_dir(flag: Path | None, env: Mapping[str, str], *, check: bool = True) -> Path:
+    """--grants, else AIRCALL_MCP_GRANTS, else ./grants if it exists, else the default grants directory."""
+    location = resolve_grants_dir(flag, env)
     if check:
         check_grants_dir(location)  # missing, a file, or empty: each its own message
     return location.path
@@ -195,66 +160,14 @@ def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    options = ServeOptions(
-        transport=args.transport,
-        agent=args.agent or env.get(ENV_AGENT),
-        grants_dir=_grants_dir(args, env),
-        audit_path=Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env)),
-        # The default location is ours to create; a path the operator named must already have its directory.
-        audit_dir_create=not (args.audit_log or env.get(ENV_AUDIT_LOG)),
-        audit_stderr=args.audit_stderr,
-        audit_fsync=args.audit_fsync,
-        audit_required=not args.audit_optional,
-        sandbox=args.sandbox or _sandbox_from_env(env),
-        rate_limit=args.rate_limit,
-        max_wait_seconds=args.max_wait,
-        http=HttpSettings(
-            host=args.host,
-            port=args.port,
-            anonymous_agent=args.anonymous_agent,
-            stateless=args.stateless,
-            allowed_hosts=tuple(args.allowed_host),
-            allowed_origins=tuple(args.allowed_origin),
-            max_body_bytes=args.max_body_bytes,
-            graceful_shutdown_seconds=args.shutdown_grace,
-        ),
-        oauth=_oauth_settings(args, env),
-    )
+    flags = vars(args)
     try:
-        anyio.run(serve, options, env)
-    except (StartupError, ConfigurationError, errors.ConfigurationError) as exc:
+        flags["grants_dir"] = _grants_dir(flags.get("grants_dir"), env)
+        settings = Settings.from_sources(flags, env)
+        anyio.run(serve, settings)
+    except (StartupError, ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
     return 0
-
-
-def _oauth_settings(args: argparse.Namespace, env: Mapping[str, str]) -> OAuthSettings | None:
-    issuer = args.oauth_issuer or env.get(ENV_OAUTH_ISSUER)
-    resource = args.resource_url or env.get(ENV_RESOURCE_URL)
-    if not issuer and not resource:
-        return None
-    if not issuer or not resource:
-        missing = "--oauth-issuer" if not issuer else "--resource-url"
-        raise UsageError(f"OAuth needs both --oauth-issuer and --resource-url: {missing} is not set")
-    secret = env.get(ENV_OAUTH_CLIENT_SECRET)
-    return OAuthSettings(
-        issuer=issuer,
-        resource_url=resource,
-        audience=args.oauth_audience,
-        required_scopes=tuple(args.oauth_required_scope),
-        groups_claim=args.oauth_groups_claim,
-        leeway_seconds=args.oauth_leeway,
-        introspection=args.oauth_introspection,
-        introspection_url=args.oauth_introspection_url,
-        client_id=env.get(ENV_OAUTH_CLIENT_ID) or None,
-        client_secret=SecretStr(secret) if secret else None,
-    )
-
-
-def _sandbox_from_env(env: Mapping[str, str]) -> bool:
-    try:
-        return env_flag(env, ENV_SANDBOX)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
@@ -264,7 +177,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    directory = _grants_dir(args, env, check=args.grants_command != "token")
+    directory = _grants_dir(args.grants, env, check=args.grants_command != "token")
     if args.grants_command == "check":
         problems, ok = grants.check_directory(directory, CATALOGUE)
         for problem in problems:

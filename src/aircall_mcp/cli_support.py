@@ -4,7 +4,6 @@
   and exit 2, no traceback).
 - Output piped into `head` ends quietly when the reader goes away.
 - An agent name with no grant file gets a did-you-mean, as grant file errors do.
-- Switches a registry entry can only set through the environment (AIRCALL_MCP_SANDBOX).
 """
 
 from __future__ import annotations
@@ -13,14 +12,10 @@ import argparse
 import difflib
 import os
 import sys
-from collections.abc import Mapping
 
 from aircall_mcp.grants import GrantStore
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-ENV_SANDBOX = "AIRCALL_MCP_SANDBOX"
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("", "0", "false", "no", "off")
 # What a shell reports for a process ended by SIGPIPE (128 + 13), the usual fate of `cmd | head`'s writer.
 BROKEN_PIPE_EXIT = 141
 
@@ -57,16 +52,6 @@ def unknown_agent(store: GrantStore, agent: str) -> str | None:
     else:
         hint = ""
     return f"no grant file for agent '{agent}' in {store.directory}{hint}"
-
-
-def env_flag(env: Mapping[str, str], name: str) -> bool:
-    """A yes/no environment variable; anything else is a ValueError naming the variable and the valid values."""
-    value = env.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{name}={env[name]!r} is not a yes/no value: use one of {', '.join(_TRUE + _FALSE[1:])}")
 
 
 def silence_stdout() -> None:

@@ -8,8 +8,6 @@ Aircall echoes back; they never appear in a repr, a log line or an exception.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -19,31 +17,36 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
-from pydantic import BaseModel, ConfigDict, SecretStr
 
 from aircall_mcp import __version__
+from aircall_mcp.credentials import (
+    DEFAULT_BASE_URL,
+    BasicCredentials,
+    BearerCredentials,
+    Credentials,
+    checked_base_url,
+)
 from aircall_mcp.endpoint import IDEMPOTENT_METHODS, PreparedRequest
 from aircall_mcp.errors import (
     AircallError,
-    ConfigurationError,
     RateLimitWaitTooLong,
     SendStats,
     TransportError,
     error_for_status,
 )
+from aircall_mcp.facts import MAX_PER_PAGE, PAGINATION_CAP
 from aircall_mcp.ratelimit import (
     Clock,
     CompanyLimiter,
     RateHeaders,
+    RequestBudget,
     Slot,
     SystemClock,
-    limiter_for,
 )
 from aircall_mcp.retry import Failure, RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "LARGEST_PAGE",
     "PAGINATION_CAP",
     "USER_AGENT",
     "AircallClient",
@@ -54,116 +57,14 @@ __all__ = [
     "PageCollection",
     "SendStats",
     "Timeouts",
-    "base_url_from_env",
     "company_key",
-    "credentials_from_env",
 ]
 
 logger = logging.getLogger("aircall_mcp.client")
 
-DEFAULT_BASE_URL = "https://api.aircall.io"
 USER_AGENT = f"aircall-mcp/{__version__}"
-# Aircall never serves more than the first 10,000 matches of a list or search, whatever the page.
-PAGINATION_CAP = 10_000
-# The largest per_page Aircall accepts on its list endpoints.
-LARGEST_PAGE = 50
-
-ENV_API_ID = "AIRCALL_API_ID"
-ENV_API_TOKEN = "AIRCALL_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
-ENV_ACCESS_TOKEN = "AIRCALL_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a secret
-ENV_BASE_URL = "AIRCALL_BASE_URL"
 
 _REDACTED = "[redacted]"
-
-
-class BasicCredentials(BaseModel):
-    """An Aircall API key: HTTP Basic with api_id as user name and api_token as password."""
-
-    model_config = ConfigDict(frozen=True)
-
-    api_id: SecretStr
-    api_token: SecretStr
-
-    def authorization(self) -> str:
-        pair = f"{self.api_id.get_secret_value()}:{self.api_token.get_secret_value()}"
-        return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
-
-    @property
-    def identity(self) -> str:
-        """A stable, non-reversible name for this key (to share one limiter per company)."""
-        material = f"basic\0{self.api_id.get_secret_value()}\0{self.api_token.get_secret_value()}"
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
-
-    def secrets(self) -> tuple[str, ...]:
-        """Every string that must never leave the process in the clear."""
-        header = self.authorization()
-        return (self.api_token.get_secret_value(), self.api_id.get_secret_value(), header, header.split(" ", 1)[1])
-
-
-class BearerCredentials(BaseModel):
-    """An OAuth access token (technology partners): `Authorization: Bearer <token>`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    access_token: SecretStr
-
-    def authorization(self) -> str:
-        return f"Bearer {self.access_token.get_secret_value()}"
-
-    @property
-    def identity(self) -> str:
-        material = f"bearer\0{self.access_token.get_secret_value()}"
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self.access_token.get_secret_value(), self.authorization())
-
-
-Credentials = BasicCredentials | BearerCredentials
-
-
-def credentials_from_env(env: Mapping[str, str]) -> Credentials:
-    """Read credentials from the environment (the CLI passes os.environ). Names variables, never values."""
-    api_id = env.get(ENV_API_ID, "").strip()
-    api_token = env.get(ENV_API_TOKEN, "").strip()
-    access_token = env.get(ENV_ACCESS_TOKEN, "").strip()
-    if access_token and (api_id or api_token):
-        raise ConfigurationError(
-            f"Aircall credentials are ambiguous: set either {ENV_API_ID} and {ENV_API_TOKEN} (API key) "
-            f"or {ENV_ACCESS_TOKEN} (OAuth), not both."
-        )
-    if access_token:
-        return BearerCredentials(access_token=SecretStr(access_token))
-    if api_id and api_token:
-        return BasicCredentials(api_id=SecretStr(api_id), api_token=SecretStr(api_token))
-    if api_id or api_token:
-        missing = ENV_API_TOKEN if api_id else ENV_API_ID
-        raise ConfigurationError(
-            f"Aircall credentials are incomplete: {missing} is not set; {ENV_API_ID} and {ENV_API_TOKEN} "
-            "must be set together."
-        )
-    raise ConfigurationError(
-        f"No Aircall credentials: set {ENV_API_ID} and {ENV_API_TOKEN} (an API key from the Aircall dashboard) "
-        f"or {ENV_ACCESS_TOKEN} (an OAuth access token)."
-    )
-
-
-def base_url_from_env(env: Mapping[str, str]) -> str:
-    """AIRCALL_BASE_URL (for the sandbox or a proxy) or Aircall's own origin."""
-    raw = env.get(ENV_BASE_URL, "").strip()
-    return _checked_base_url(raw or DEFAULT_BASE_URL, source=ENV_BASE_URL)
-
-
-def _checked_base_url(url: str, *, source: str = "base_url") -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{source} must be an http(s) URL such as {DEFAULT_BASE_URL}.")
-    if parts.username or parts.password:
-        # Credentials embedded in the URL would end up in logs; they belong in the AIRCALL_* variables.
-        raise ConfigurationError(f"{source} must not contain credentials; use {ENV_API_ID}/{ENV_API_TOKEN}.")
-    if parts.query or parts.fragment:
-        raise ConfigurationError(f"{source} must not have a query or fragment.")
-    return url.rstrip("/")
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -172,7 +73,7 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 def company_key(base_url: str, credentials: Credentials) -> str:
-    """Names one Aircall company in the limiter registry without revealing its credentials."""
+    """Names one Aircall company (its base URL and credential identity) without revealing its credentials."""
     scheme, netloc = _origin(base_url)
     return f"{scheme}://{netloc}#{credentials.identity}"
 
@@ -224,8 +125,9 @@ OnPage = Callable[[int, int, int | None], Awaitable[None]]
 class AircallClient:
     """Talks to one Aircall company. Use as `async with AircallClient(...) as client:`.
 
-    `limiter`: None (default) shares the process-wide limiter of this company (`limiter_for`); a
-    `CompanyLimiter` uses that one; False sends without any pacing (benchmarks only).
+    `limiter`: the company's request budget, shared by every client of that company (wiring creates one per
+    company); None (default) gives this client a budget of its own at the default settings; False sends
+    without any pacing (benchmarks and tests only).
     """
 
     def __init__(
@@ -233,30 +135,21 @@ class AircallClient:
         credentials: Credentials,
         base_url: str = DEFAULT_BASE_URL,
         *,
-        limiter: CompanyLimiter | Literal[False] | None = None,
+        limiter: RequestBudget | Literal[False] | None = None,
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         clock: Clock | None = None,
-        configured_limit: int = 120,
-        window_seconds: float = 60.0,
-        max_wait_seconds: float = 30.0,
         pagination_cap: int = PAGINATION_CAP,
         transport: httpx2.AsyncBaseTransport | None = None,
         trust_env: bool = False,
     ) -> None:
-        self.base_url = _checked_base_url(base_url)
+        self.base_url = checked_base_url(base_url)
         self._credentials = credentials
         self._secrets = tuple(sorted({s for s in credentials.secrets() if s}, key=len, reverse=True))
         self.clock: Clock = clock or SystemClock()
         if limiter is None:
-            limiter = limiter_for(
-                company_key(self.base_url, credentials),
-                configured_limit=configured_limit,
-                window_seconds=window_seconds,
-                max_wait_seconds=max_wait_seconds,
-                clock=self.clock,
-            )
-        self.limiter: CompanyLimiter | None = limiter or None
+            limiter = CompanyLimiter(clock=self.clock)
+        self.limiter: RequestBudget | None = limiter or None
         self.retry = retry or RetryPolicy()
         self.pagination_cap = pagination_cap
         timeouts = timeouts or Timeouts()
@@ -457,7 +350,7 @@ class AircallClient:
         """Follow `meta.next_page_link` from `request` until `max_items`, the last page, or the cap.
 
         `list_key` names the envelope key holding the items ("calls"). Without a `per_page` in `request`,
-        pages are as large as Aircall serves (`LARGEST_PAGE`, or `max_items` if smaller). Every page re-sends
+        pages are as large as Aircall serves (`facts.MAX_PER_PAGE`, or `max_items` if smaller). Every page re-sends
         all of the original filters (Aircall's links drop the fetch_* flags): only the page number is taken
         from the link, and only from a link on the configured origin. `on_page(pages_done, items_so_far,
         total)` is awaited after each page.
@@ -665,7 +558,7 @@ def _with_page_size(request: PreparedRequest, max_items: int) -> PreparedRequest
     """`request` asking for the largest page Aircall serves, unless its sender chose a page size."""
     if "per_page" in request.query:
         return request
-    return replace(request, query={**request.query, "per_page": str(min(LARGEST_PAGE, max_items))})
+    return replace(request, query={**request.query, "per_page": str(min(MAX_PER_PAGE, max_items))})
 
 
 def _failure_of(outcome: httpx2.Response | Failure) -> Failure | None:

@@ -39,9 +39,9 @@ class SendStats:
 
 
 class ConfigurationError(Exception):
-    """The server cannot start: credentials or settings are missing or inconsistent.
+    """The server cannot start: credentials or settings are missing, inconsistent or unsafe.
 
-    Raised at start-up for the operator; its message names the variables, never their values.
+    Raised at start-up for the operator; its message names the variables or flags, never their values.
     """
 
 
@@ -139,10 +139,16 @@ class NotAllowed(AircallError):
     )
 
 
-class ValidationError(AircallError):
+class AircallRejected(AircallError):
     """400/422: Aircall rejected the arguments; `troubleshoot` says which and why."""
 
     default_hint = "Aircall rejected the arguments; correct them as Aircall's explanation says and try again."
+
+    @property
+    def kind(self) -> str:
+        # The audit's name for this failure predates the class's rename (it clashed with pydantic's
+        # ValidationError); audit readers filter on it, so it stays.
+        return "validation_error"
 
 
 class RateLimited(AircallError):
@@ -191,8 +197,8 @@ _BY_STATUS: dict[int, type[AircallError]] = {
     403: CredentialsRejected,
     404: NotFound,
     405: NotAllowed,
-    400: ValidationError,
-    422: ValidationError,
+    400: AircallRejected,
+    422: AircallRejected,
     429: RateLimited,
 }
 

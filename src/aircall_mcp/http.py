@@ -6,10 +6,8 @@ import asyncio
 import contextlib
 import hmac
 import ipaddress
-import secrets
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
@@ -26,33 +24,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.oauth import OAuthGate
 from aircall_mcp.oauth.edge import OAuthEdge
+from aircall_mcp.oauth.gate import OAuthGate
 from aircall_mcp.server import OAUTH_CLAIM
+from aircall_mcp.settings import HttpSettings
 
 MCP_PATH = "/mcp"
 ROOT_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
 SCOPE = "aircall-mcp"
 _LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-class ConfigurationError(Exception):
-    """An HTTP setting that would make the server unsafe or unusable; refused at start-up."""
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    # Serve requests without a token as this agent; for local development, loopback only.
-    anonymous_agent: str | None = None
-    stateless: bool = False
-    allowed_hosts: tuple[str, ...] = ()
-    allowed_origins: tuple[str, ...] = ()
-    max_body_bytes: int = 1_048_576
-    graceful_shutdown_seconds: float = 30.0
-    _anonymous_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
 
 def is_loopback(host: str) -> bool:

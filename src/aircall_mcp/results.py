@@ -15,9 +15,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from aircall_mcp.endpoint import Endpoint
+from aircall_mcp.facts import PAGINATION_CAP
 
-# Aircall never returns more than this many items for one list or search query.
-AIRCALL_ITEM_CAP = 10_000
 # In list results, the users and numbers nested inside each item are references, not full copies: a page of calls
 # otherwise repeats the same user object in every comment, and a team repeats every member. The get_* tools return
 # them whole. Keys name where Aircall nests them; values are the fields a reference keeps.
@@ -84,7 +83,7 @@ def _shape_listing(
     shaped["more_available"] = more_available
     if capped is None:
         total = meta.get("total")
-        capped = not more_available and isinstance(total, int) and total > AIRCALL_ITEM_CAP
+        capped = not more_available and isinstance(total, int) and total > PAGINATION_CAP
     if capped:
         shaped["capped_at_10000"] = True
     if pages_fetched is not None:
@@ -98,7 +97,7 @@ def _more_after(meta: dict[str, Any]) -> bool:
         return bool(meta["next_page_link"])
     page, per_page, total = meta.get("current_page"), meta.get("per_page"), meta.get("total")
     if isinstance(page, int) and isinstance(per_page, int) and isinstance(total, int):
-        return page * per_page < min(total, AIRCALL_ITEM_CAP)
+        return page * per_page < min(total, PAGINATION_CAP)
     return False
 
 

@@ -42,6 +42,7 @@ from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
 from aircall_mcp.confirmation import Approval, Confirmations
 from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
 from aircall_mcp.errors import AircallError, RateLimitWaitTooLong, SendStats
+from aircall_mcp.facts import DEFAULT_PER_PAGE
 from aircall_mcp.grants import (
     Decision,
     Grant,
@@ -55,16 +56,12 @@ from aircall_mcp.grants import (
     visible_tools,
 )
 from aircall_mcp.results import Cut, bound_size, shape_result
+from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
 
 logger = logging.getLogger("aircall_mcp.server")
 
 # A tools/list page. Large enough that a full grant fits in one page for most clients.
 TOOLS_PAGE_SIZE = 100
-# The JSON of one result stays under this many bytes unless configured otherwise (about 25k tokens).
-DEFAULT_MAX_RESULT_BYTES = 100_000
-# Aircall serves at most this many items per page.
-AIRCALL_MAX_PER_PAGE = 50
-AIRCALL_DEFAULT_PER_PAGE = 20
 
 INSTRUCTIONS = (
     "Tools for one Aircall phone-system account, limited to what this agent's grant allows. "
@@ -723,7 +720,7 @@ def _page_size(args: Mapping[str, Any] | BaseModel, meta: Mapping[str, Any]) -> 
     for size in (asked, served):
         if isinstance(size, int) and size > 0:
             return size
-    return AIRCALL_DEFAULT_PER_PAGE
+    return DEFAULT_PER_PAGE
 
 
 def describe_stop(endpoint: Endpoint, args: BaseModel, pages: PageCollection, stopped: AircallError) -> dict[str, Any]:

@@ -46,13 +46,14 @@ def render_tool_table(catalogue: Iterable[Endpoint]) -> str:
     return "\n".join(lines)
 
 
-def replace_block(document: str, table: str) -> str:
+def replace_block(document: str, table: str, markers: tuple[str, str] = (START_MARKER, END_MARKER)) -> str:
     """`document` with the text between the markers replaced by `table`; ValueError if the markers are missing."""
-    start = document.find(START_MARKER)
-    end = document.find(END_MARKER)
+    start_marker, end_marker = markers
+    start = document.find(start_marker)
+    end = document.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"markers {START_MARKER} ... {END_MARKER} not found")
-    head = document[: start + len(START_MARKER)]
+        raise ValueError(f"markers {start_marker} ... {end_marker} not found")
+    head = document[: start + len(start_marker)]
     return f"{head}\n{table.rstrip()}\n{document[end:]}"
 
 

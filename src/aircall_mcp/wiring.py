@@ -1,27 +1,26 @@
-"""Assembles the running server from options: sandbox or Aircall, client, grants, audit, transport."""
+"""Assembles the running server from its settings: sandbox or Aircall, budget, client, grants, audit, transport."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
 
 from mcp.server.stdio import stdio_server
 
-from aircall_mcp.audit import AuditLog, AuditUnavailable, FsyncPolicy
+from aircall_mcp.audit import AuditLog, AuditUnavailable
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, base_url_from_env, credentials_from_env
+from aircall_mcp.client import AircallClient, BasicCredentials, Credentials
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantError, GrantStore
-from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
-from aircall_mcp.oauth import OAuthConfigurationError, OAuthSettings
+from aircall_mcp.http import build_http_app, check_settings, http_server
 from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
+from aircall_mcp.oauth.settings import OAuthConfigurationError, OAuthSettings
 from aircall_mcp.preflight import bind_listener, check_aircall
+from aircall_mcp.ratelimit import CompanyLimiter
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.settings import Settings
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -30,111 +29,105 @@ class StartupError(Exception):
     """Why the server will not start, in words the operator can act on."""
 
 
-@dataclass(frozen=True)
-class ServeOptions:
-    transport: Literal["stdio", "http"]
-    agent: str | None
-    grants_dir: Path
-    audit_path: Path
-    audit_dir_create: bool = False
-    audit_stderr: bool = False
-    audit_fsync: FsyncPolicy = "never"
-    audit_required: bool = True
-    sandbox: bool = False
-    rate_limit: int = 120
-    max_wait_seconds: float = 30.0
-    http: HttpSettings = field(default_factory=HttpSettings)
-    # OAuth 2.1 tokens from the company's identity provider (HTTP only); static tokens keep working beside it.
-    oauth: OAuthSettings | None = None
+def company_budget(settings: Settings) -> CompanyLimiter:
+    """The company's one request budget, shared by every agent and session this process serves."""
+    return CompanyLimiter(settings.rate_limit, max_wait_seconds=settings.max_wait_seconds)
 
 
 @asynccontextmanager
-async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIterator[Runtime]:
+async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
     """Everything a served call needs, opened in dependency order and closed in reverse."""
-    grants = GrantStore(options.grants_dir, CATALOGUE)
-    default_agent = options.agent if options.transport == "stdio" else options.http.anonymous_agent
-    if options.transport == "stdio" and not default_agent:
+    if settings.grants_dir is None:
+        raise StartupError("no grants directory: name one with --grants DIR or AIRCALL_MCP_GRANTS")
+    grants = GrantStore(settings.grants_dir, CATALOGUE)
+    default_agent = settings.agent if settings.transport == "stdio" else settings.http.anonymous_agent
+    if settings.transport == "stdio" and not default_agent:
         raise StartupError("name the agent to serve with --agent NAME or AIRCALL_MCP_AGENT")
     if default_agent:
         try:
             grants.require(default_agent)
         except GrantError as exc:
             raise StartupError(f"refusing to serve {default_agent!r}: {exc}") from exc
+    audit_path = settings.audit_log
+    if audit_path is None:
+        raise StartupError("no audit log path: name one with --audit-log PATH or AIRCALL_MCP_AUDIT_LOG")
 
     async with AsyncExitStack() as stack:
         credentials: Credentials
-        if options.sandbox:
+        if settings.sandbox:
             sandbox = await stack.enter_async_context(running_sandbox(SandboxConfig()))
             credentials = BasicCredentials.model_validate(
                 {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}
             )
             base_url = sandbox.base_url
             logger.info("using the embedded Aircall sandbox at %s (no Aircall account needed)", base_url)
+        elif settings.credentials is None:
+            raise StartupError("no Aircall credentials (build the settings with Settings.from_sources)")
         else:
-            try:
-                credentials = credentials_from_env(env)
-                base_url = base_url_from_env(env)
-            except ConfigurationError as exc:
-                raise StartupError(str(exc)) from exc
-        client = await stack.enter_async_context(
-            AircallClient(
-                credentials,
-                base_url,
-                configured_limit=options.rate_limit,
-                max_wait_seconds=options.max_wait_seconds,
-            )
-        )
+            credentials, base_url = settings.credentials, settings.base_url
+        client = await stack.enter_async_context(AircallClient(credentials, base_url, limiter=company_budget(settings)))
         await check_aircall(client, credentials)  # refused credentials stop here, before the audit is opened
         audit = AuditLog(
-            options.audit_path,
-            fsync=options.audit_fsync,
-            also_stderr=options.audit_stderr,
-            required=options.audit_required,
+            audit_path,
+            fsync=settings.audit_fsync,
+            also_stderr=settings.audit_stderr,
+            required=settings.audit_required,
             secrets=[*credentials.secrets(), *grants.token_hashes()],
         )
         try:
-            if options.audit_dir_create:
-                options.audit_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if settings.audit_dir_create:
+                audit_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             audit.open()
         except (AuditUnavailable, OSError) as exc:
-            raise StartupError(f"cannot write the audit log {options.audit_path}: {exc}") from exc
+            raise StartupError(f"cannot write the audit log {audit_path}: {exc}") from exc
         stack.callback(audit.close)
         yield Runtime(
-            client=client, grants=grants, audit=audit, transport=options.transport, default_agent=default_agent
+            client=client,
+            grants=grants,
+            audit=audit,
+            transport=settings.transport,
+            default_agent=default_agent,
+            max_result_bytes=settings.max_result_bytes,
         )
 
 
-async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
+def oauth_settings(settings: Settings) -> OAuthSettings | None:
+    """The OAuth settings to serve with (None: static tokens only), refused with words when they cannot work."""
+    try:
+        oauth = settings.oauth.resolve()
+        if oauth is not None:
+            oauth.check()
+    except (ConfigurationError, OAuthConfigurationError) as exc:
+        raise StartupError(str(exc)) from exc
+    if oauth is not None and settings.transport != "http":
+        raise StartupError("OAuth (--oauth-issuer) is for --transport http; stdio serves one named agent")
+    return oauth
+
+
+async def serve(settings: Settings) -> None:
     """Serve until the client disconnects (stdio) or the process is told to stop (HTTP)."""
-    if options.transport == "http":
-        check_settings(options.http)  # refuse unsafe settings before starting anything
-    if options.oauth is not None:
-        if options.transport != "http":
-            raise StartupError("OAuth (--oauth-issuer) is for --transport http; stdio serves one named agent")
-        try:
-            options.oauth.check()
-        except OAuthConfigurationError as exc:
-            raise StartupError(str(exc)) from exc
-    if options.transport == "http":
+    oauth = oauth_settings(settings)
+    if settings.transport == "http":
+        check_settings(settings.http)  # refuse unsafe settings before starting anything
         # Bound before anything starts, so a port in use is reported before any "serving" line.
-        with bind_listener(options.http.host, options.http.port) as listener:
-            async with runtime_for(options, env) as runtime, AsyncExitStack() as stack:
+        with bind_listener(settings.http.host, settings.http.port) as listener:
+            async with runtime_for(settings) as runtime, AsyncExitStack() as stack:
                 edge: OAuthEdge | None = None
-                if options.oauth is not None:
+                if oauth is not None:
                     try:
-                        edge = await stack.enter_async_context(oauth_edge(options.oauth, runtime.grants, runtime.audit))
+                        edge = await stack.enter_async_context(oauth_edge(oauth, runtime.grants, runtime.audit))
                     except OAuthStartupError as exc:
                         raise StartupError(str(exc)) from exc
-                app = build_http_app(build_server(runtime), runtime.grants, options.http, oauth=edge)
+                app = build_http_app(build_server(runtime), runtime.grants, settings.http, oauth=edge)
                 port = listener.getsockname()[1]
-                logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, port)
+                logger.info("serving Streamable HTTP at http://%s:%d/mcp", settings.http.host, port)
                 # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.
-                await http_server(app, options.http).serve(sockets=[listener])
+                await http_server(app, settings.http).serve(sockets=[listener])
         return
-    async with runtime_for(options, env) as runtime:
+    async with runtime_for(settings) as runtime:
         server = build_server(runtime)
         logger.info(
-            "serving agent %r over stdio (MCP on stdin/stdout); audit log %s", runtime.default_agent, options.audit_path
+            "serving agent %r over stdio (MCP on stdin/stdout); audit log %s", runtime.default_agent, settings.audit_log
         )
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())

@@ -16,9 +16,10 @@ import pytest
 from pydantic import SecretStr
 
 from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.ratelimit import CompanyLimiter, FakeClock
+from aircall_mcp.ratelimit import CompanyLimiter
 from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxHandle
+from tests.fakes import FakeClock
 
 
 @dataclass

@@ -11,18 +11,12 @@ import httpx2
 import pytest
 
 from aircall_mcp import __version__
-from aircall_mcp.client import (
-    AircallClient,
-    BasicCredentials,
-    BearerCredentials,
-    base_url_from_env,
-    company_key,
-    credentials_from_env,
-)
+from aircall_mcp.client import AircallClient, company_key
+from aircall_mcp.credentials import BasicCredentials, BearerCredentials, base_url_from_env, credentials_from_env
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import ConfigurationError, CredentialsRejected, TransportError
-from aircall_mcp.ratelimit import FakeClock
 from aircall_mcp.retry import RetryPolicy
+from tests.fakes import FakeClock
 
 API_ID = "id-7f3a9c"
 API_TOKEN = "tok-S3cr3t-e1b2"

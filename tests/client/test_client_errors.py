@@ -15,6 +15,7 @@ from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import (
     AircallError,
+    AircallRejected,
     AuthenticationError,
     CredentialsRejected,
     NotAllowed,
@@ -23,7 +24,6 @@ from aircall_mcp.errors import (
     RateLimitWaitTooLong,
     ServerError,
     TransportError,
-    ValidationError,
 )
 from aircall_mcp.retry import RetryPolicy
 
@@ -98,8 +98,8 @@ async def test_unknown_id_maps_to_not_found_with_aircalls_troubleshoot(rig: Rig)
 
 
 async def test_bad_argument_maps_to_validation_error_with_the_field_named(rig: Rig) -> None:
-    """400 -> ValidationError; troubleshoot names the field; the query string is not in the error."""
-    with pytest.raises(ValidationError) as caught:
+    """400 -> AircallRejected; troubleshoot names the field; the query string is not in the error."""
+    with pytest.raises(AircallRejected) as caught:
         await rig.client.send(PreparedRequest("GET", "/v1/calls", {"per_page": "51"}))
     assert caught.value.status == 400
     assert caught.value.troubleshoot is not None
@@ -114,7 +114,7 @@ async def test_sixth_comment_is_a_validation_error_with_aircalls_text(rig: Rig) 
     existing = len(rig.sandbox.sandbox.state.calls[call_id].comments)
     for _ in range(5 - existing):
         await rig.client.send(request)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(AircallRejected) as caught:
         await rig.client.send(request)
     assert caught.value.troubleshoot == "Maximum of 5 notes can be added to a Call."
     assert not caught.value.maybe_applied
@@ -133,10 +133,10 @@ async def test_state_refusal_maps_to_not_allowed(rig: Rig) -> None:
 
 
 async def test_unprocessable_maps_to_validation_error_with_status_422(rig: Rig) -> None:
-    """422 (already a team member) -> ValidationError keeping status 422."""
+    """422 (already a team member) -> AircallRejected keeping status 422."""
     state = rig.sandbox.sandbox.state
     team = next(t for t in state.teams.values() if t.user_ids)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(AircallRejected) as caught:
         await rig.client.send(PreparedRequest("POST", f"/v1/teams/{team.id}/users/{team.user_ids[0]}"))
     assert caught.value.status == 422
     assert caught.value.troubleshoot is not None

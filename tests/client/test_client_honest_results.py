@@ -11,8 +11,8 @@ from pydantic import SecretStr
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import NotFound, RateLimitWaitTooLong, ServerError, TransportError
-from aircall_mcp.ratelimit import FakeClock
 from aircall_mcp.retry import RetryPolicy
+from tests.fakes import FakeClock
 
 from .conftest import MakeRig, Rig
 

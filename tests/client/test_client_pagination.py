@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx2
 from pydantic import SecretStr
 
-from aircall_mcp.client import LARGEST_PAGE, AircallClient, BasicCredentials
+from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.endpoint import PreparedRequest
+from aircall_mcp.facts import MAX_PER_PAGE as LARGEST_PAGE
 
 from .conftest import MakeRig, Rig
 

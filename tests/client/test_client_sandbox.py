@@ -94,7 +94,8 @@ async def test_list_query_values_are_sent_as_repeated_keys(rig: Rig) -> None:
 
 async def test_oauth_bearer_token_is_accepted(rig: Rig) -> None:
     """An AIRCALL_ACCESS_TOKEN client authenticates with Authorization: Bearer."""
-    from aircall_mcp.client import AircallClient, credentials_from_env
+    from aircall_mcp.client import AircallClient
+    from aircall_mcp.credentials import credentials_from_env
 
     env = {"AIRCALL_ACCESS_TOKEN": rig.sandbox.config.access_token}
     async with AircallClient(credentials_from_env(env), rig.sandbox.base_url, limiter=False) as bearer:

@@ -117,7 +117,7 @@ def start_http(tmp_path: Path) -> StartHttp:
         grants_dir = tmp_path / "grants"
         tokens = write_grants(grants_dir)
         audit_path = tmp_path / "audit.jsonl"
-        settings = replace(HttpSettings(host="127.0.0.1", port=0), **settings_overrides)
+        settings = HttpSettings(**{"host": "127.0.0.1", "port": 0, **settings_overrides})
         async with running_sandbox(replace(HTTP_SANDBOX)) as sandbox:
             credentials = BasicCredentials.model_validate(
                 {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import aircall_mcp
-from aircall_mcp import cli
-from aircall_mcp.cli_support import ENV_SANDBOX, env_flag
 from aircall_mcp.locations import ENV_GRANTS, example_grants
+from aircall_mcp.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+ENV_SANDBOX = "AIRCALL_MCP_SANDBOX"
 SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 # The 2025-12-11 schema's name pattern, and the keys it allows on a package (additionalProperties: false).
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
@@ -100,7 +100,7 @@ def test_server_json_carries_what_a_registry_user_sets_with_defaults_that_work()
     """The agent (defaulting to a grant `aircall-mcp init` writes), the grants directory, and the sandbox switch."""
     (package,) = server_json()["packages"]
     variables = {variable["name"]: variable for variable in package["environmentVariables"]}
-    agent = variables[cli.ENV_AGENT]
+    agent = variables["AIRCALL_MCP_AGENT"]
     assert example_grants().joinpath(f"{agent['default']}.yaml").is_file()
     grants_dir = variables[ENV_GRANTS]
     assert grants_dir["isRequired"] is False
@@ -109,8 +109,9 @@ def test_server_json_carries_what_a_registry_user_sets_with_defaults_that_work()
     sandbox = variables[ENV_SANDBOX]
     assert sandbox["isRequired"] is False
     assert sandbox["default"] == "false"
-    assert {choice: env_flag({ENV_SANDBOX: choice}, ENV_SANDBOX) for choice in sandbox["choices"]} == {
-        "true": True,
-        "false": False,
+    credentials = {"AIRCALL_API_ID": "id", "AIRCALL_API_TOKEN": "token"}
+    read = {
+        choice: Settings.from_sources({}, {**credentials, ENV_SANDBOX: choice}).sandbox for choice in sandbox["choices"]
     }
+    assert read == {"true": True, "false": False}
     assert "init" in package["packageArguments"][0]["description"]

@@ -24,8 +24,8 @@ from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
 from aircall_mcp.http import MCP_PATH, HttpSettings, build_http_app, http_server
-from aircall_mcp.oauth import OAuthSettings
 from aircall_mcp.oauth.edge import oauth_edge
+from aircall_mcp.oauth.settings import OAuthSettings
 from aircall_mcp.sandbox import running_sandbox
 from aircall_mcp.server import Runtime, build_server
 from tests.http.conftest import HTTP_SANDBOX, HttpHarness, wait_started, write_grants

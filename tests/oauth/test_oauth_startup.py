@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from aircall_mcp.cli import main
-from aircall_mcp.oauth import OAuthConfigurationError, OAuthSettings, discovery_urls
+from aircall_mcp.oauth.issuer import discovery_urls
+from aircall_mcp.oauth.settings import OAuthConfigurationError, OAuthSettings
 
 
 def serve(tmp_path: Path, *extra: str) -> list[str]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+import anyio
 import pytest
+from pydantic import SecretStr
 
+from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.errors import RateLimitWaitTooLong
-from aircall_mcp.ratelimit import CompanyLimiter, FakeClock, RateHeaders, limiter_for
+from aircall_mcp.ratelimit import RESET_HORIZON_SECONDS, CompanyLimiter, RateHeaders
+from tests.fakes import FakeClock
 
 LATENCY = 0.05
 
@@ -16,8 +20,12 @@ LATENCY = 0.05
 class Window:
     """Aircall's fixed per-company window, as seen by the limiter: counts at send time."""
 
-    def __init__(self, clock: FakeClock, limit: int, seconds: float) -> None:
+    def __init__(
+        self, clock: FakeClock, limit: int, seconds: float, *, milliseconds: bool = False, only_on_429: bool = False
+    ) -> None:
         self.clock, self.limit, self.seconds = clock, limit, seconds
+        # X-AircallApi-Reset in UNIX milliseconds; rate headers only on the 429 that says the limit is reached.
+        self.milliseconds, self.only_on_429 = milliseconds, only_on_429
         self.started: float | None = None
         self.used = 0
         self.refused = 0
@@ -43,12 +51,13 @@ class Window:
         else:
             self.refused += 1
         assert self.started is not None
+        reset = self.started + self.seconds
         headers = {
             "X-AircallApi-Limit": str(self.limit),
             "X-AircallApi-Remaining": str(self.limit - self.used),
-            "X-AircallApi-Reset": f"{self.started + self.seconds:.3f}",
+            "X-AircallApi-Reset": str(round(reset * 1000)) if self.milliseconds else f"{reset:.3f}",
         }
-        return status, headers
+        return status, {} if status == 200 and self.only_on_429 else headers
 
 
 async def call(limiter: CompanyLimiter, window: Window, agent: str, log: list[tuple[str, int]]) -> None:
@@ -308,8 +317,142 @@ def test_garbled_rate_headers_are_ignored() -> None:
     assert RateHeaders.parse({"X-AircallApi-Reset": "nan"}).reset_at is None
 
 
-def test_limiter_for_shares_one_limiter_per_company() -> None:
-    """Every client of one company in the process gets the same limiter; another company gets its own."""
-    first = limiter_for("https://api.example#company-a-test")
-    assert limiter_for("https://api.example#company-a-test") is first
-    assert limiter_for("https://api.example#company-b-test") is not first
+async def test_clients_handed_one_limiter_share_one_budget() -> None:
+    """The limiter is injected: two clients of one company given the same limiter draw on one budget.
+
+    (Replaces the process-global `limiter_for` registry, removed by issue 10: it silently ignored the settings
+    of every caller after the first.)
+    """
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=1_000, clock=clock)
+    credentials = BasicCredentials(api_id=SecretStr("id"), api_token=SecretStr("token"))
+    first = AircallClient(credentials, "https://api.example", limiter=limiter, clock=clock)
+    second = AircallClient(credentials, "https://api.example", limiter=limiter, clock=clock)
+    async with first, second:
+        assert first.limiter is second.limiter is limiter
+        await teach(limiter, learned(clock, remaining=1))
+        taken = await first.limiter.acquire("a")  # type: ignore[union-attr]
+        blocked = asyncio.create_task(second.limiter.acquire("b"))  # type: ignore[union-attr]
+        await clock.settle()
+        assert not blocked.done()
+        taken.release()
+        await clock.settle()
+        assert blocked.done()
+        blocked.result().release()
+
+
+async def retrying_call(limiter: CompanyLimiter, window: Window, agent: str, log: list[tuple[str, int]]) -> None:
+    """One call as the client makes it: a 429 is retried at the head of the agent's queue."""
+    first = False
+    while True:
+        slot = await limiter.acquire(agent, first=first)
+        status, headers = window.hit()
+        await limiter.clock.sleep(LATENCY)
+        slot.complete(headers, status=status)
+        if status != 429:
+            log.append((agent, status))
+            return
+        first = True
+
+
+def test_reset_in_milliseconds_is_read_as_milliseconds() -> None:
+    """X-AircallApi-Reset's unit is undocumented: a value that can only be milliseconds is read as such."""
+    assert RateHeaders.parse({"X-AircallApi-Reset": "1793205060000"}).reset_at == pytest.approx(1793205060.0)
+    assert RateHeaders.parse({"X-AircallApi-Reset": "1793205060"}).reset_at == 1793205060.0
+
+
+async def test_reliability_a_millisecond_reset_does_not_lock_the_budget() -> None:
+    """A spent window whose reset comes in milliseconds reopens at that reset, not in 57,000 years."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=30.0, clock=clock)
+    reset_ms = str(round((clock.now() + 5.0) * 1000))
+    await teach(limiter, {"X-AircallApi-Limit": "120", "X-AircallApi-Remaining": "0", "X-AircallApi-Reset": reset_ms})
+    waiter = asyncio.create_task(limiter.acquire("a"))
+    await clock.advance(5.0)
+    assert waiter.done()
+    waiter.result().release()
+
+
+async def test_reliability_30_calls_on_a_millisecond_reset_budget_all_succeed_with_zero_429s() -> None:
+    """Through whole windows of millisecond resets: every call served, none refused, none rate limited."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=30.0, clock=clock)
+    window = Window(clock, limit=10, seconds=4.0, milliseconds=True)
+    log: list[tuple[str, int]] = []
+    tasks = [asyncio.create_task(call(limiter, window, f"agent-{a % 3}", log)) for a in range(30)]
+    await drive(clock, tasks)
+    assert [task.exception() for task in tasks] == [None] * 30
+    assert window.refused == 0
+
+
+async def test_reliability_a_reset_far_ahead_is_bounded_and_the_budget_recovers_by_itself() -> None:
+    """A garbled reset a year ahead blocks the budget for at most the horizon, then calls flow again."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=1_000, clock=clock)
+    await teach(limiter, learned(clock, remaining=0, reset_in=365 * 86_400.0))
+    assert limiter.reset_at is not None
+    assert limiter.reset_at - clock.now() <= RESET_HORIZON_SECONDS
+    waiter = asyncio.create_task(limiter.acquire("a"))
+    await clock.advance(RESET_HORIZON_SECONDS)
+    assert waiter.done()
+    waiter.result().release()
+
+
+async def test_reliability_30_calls_on_a_10_per_4s_budget_all_succeed_with_zero_429s() -> None:
+    """The window's length is learned from the resets (4 s), so nothing is refused as "would wait about 62 s"."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=30.0, clock=clock)
+    window = Window(clock, limit=10, seconds=4.0)
+    log: list[tuple[str, int]] = []
+    tasks = [asyncio.create_task(call(limiter, window, f"agent-{a % 3}", log)) for a in range(30)]
+    await drive(clock, tasks)
+    assert [task.exception() for task in tasks] == [None] * 30
+    assert window.refused == 0
+    assert limiter.window_seconds == pytest.approx(4.0, abs=0.1)
+
+
+async def test_reliability_headers_only_on_429_pace_from_the_429s_own_headers() -> None:
+    """Answers carry rate headers only when the limit is reached: one 429 teaches the limit and the window, and the
+    rest is paced at 5 per 10 s with no further 429 (not at 5 a minute, nor in bursts)."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=1_000, clock=clock)
+    window = Window(clock, limit=5, seconds=10.0, only_on_429=True)
+    log: list[tuple[str, int]] = []
+    started = clock.now()
+    tasks = [asyncio.create_task(retrying_call(limiter, window, f"agent-{a % 4}", log)) for a in range(20)]
+    await drive(clock, tasks)
+    assert len(log) == 20
+    assert window.refused == 1
+    assert limiter.limit == 5
+    assert limiter.window_seconds == pytest.approx(10.0)
+    # Four windows' worth, served in about four windows.
+    assert clock.now() - started < 4 * 10.0 + 5.0
+
+
+async def test_reliability_a_grant_racing_an_anyio_cancellation_returns_the_slot() -> None:
+    """Granted and cancelled in the same step (anyio cancel scope): the slot goes back, nothing is counted twice."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=1_000, clock=clock)
+    await teach(limiter, learned(clock, remaining=1))
+    held = await limiter.acquire("a")
+    outcome: list[str] = []
+
+    async def waiter(scope: anyio.CancelScope) -> None:
+        with scope:
+            await limiter.acquire("b")
+            outcome.append("granted")
+        if scope.cancelled_caught:
+            outcome.append("cancelled")
+
+    scope = anyio.CancelScope()
+    async with anyio.create_task_group() as group:
+        group.start_soon(waiter, scope)
+        await clock.settle()
+        assert limiter.waiting == 1
+        held.release()  # grants the waiter...
+        scope.cancel()  # ...which is cancelled before it could run
+    assert outcome == ["cancelled"]
+    assert limiter.in_flight == 0
+    assert limiter.waiting == 0
+    again = await limiter.acquire("c")
+    again.release()

@@ -5,6 +5,7 @@ from typing import Any
 import httpx2
 
 from aircall_mcp.sandbox import RateWindow
+from aircall_mcp.sandbox.ratelimit import RateDecision
 
 START = 1_800_000_000.0  # the manual_clock fixture's starting time
 
@@ -109,3 +110,16 @@ def test_reset_header_can_carry_fractional_seconds_rounded_up() -> None:
 def test_integer_reset_header_rounds_up_so_waiting_until_it_is_enough() -> None:
     window = RateWindow(5, 60.0, lambda: 100.4)
     assert window.hit().headers["X-AircallApi-Reset"] == "161"
+
+
+def test_reset_header_can_be_sent_in_milliseconds_rounded_up() -> None:
+    window = RateWindow(5, 0.25, lambda: 100.0001, reset_in_milliseconds=True)
+    assert window.hit().headers["X-AircallApi-Reset"] == "100251"
+
+
+def test_rate_headers_can_come_only_with_the_429_that_says_the_limit_is_reached() -> None:
+    window = RateWindow(1, 60.0, lambda: 100.0, headers_only_on_429=True)
+    assert window.hit() == RateDecision(True, {})
+    refused = window.hit()
+    assert not refused.allowed
+    assert refused.headers == {"X-AircallApi-Limit": "1", "X-AircallApi-Remaining": "0", "X-AircallApi-Reset": "160"}

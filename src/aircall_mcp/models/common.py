@@ -16,6 +16,8 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
+from aircall_mcp.facts import MAX_PER_PAGE, PAGINATION_CAP
+
 # ---------------------------------------------------------------------------------------------------------------
 # Bases
 
@@ -79,12 +81,12 @@ class Paging(InputModel):
     """Pagination of a list tool."""
 
     page: int | None = Field(None, ge=1)
-    per_page: int | None = Field(None, ge=1, le=50, description="1-50, default 20")
+    per_page: int | None = Field(None, ge=1, le=MAX_PER_PAGE, description=f"1-{MAX_PER_PAGE}, default 20")
     max_items: int | None = Field(
         None,
         ge=1,
-        le=10_000,
-        description="Server fetches pages for you up to this many items (Aircall stops at 10,000)",
+        le=PAGINATION_CAP,
+        description=f"Server fetches pages for you up to this many items (Aircall stops at {PAGINATION_CAP:,})",
     )
 
 

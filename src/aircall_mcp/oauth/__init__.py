@@ -2,29 +2,6 @@
 
 `settings` says which issuer and resource; `issuer` reads the issuer's metadata and keys; `tokens` verifies one
 token into a `Principal`; `principals` finds the one agent a principal is from the grant files; `gate` refuses
-what is not accepted at the HTTP edge, audited, before the MCP server sees it.
+what is not accepted at the HTTP edge, audited, before the MCP server sees it. Import from the submodules:
+this package imports nothing itself, so reading settings does not load the HTTP and JOSE machinery.
 """
-
-from aircall_mcp.oauth.gate import Authenticated, OAuthAuthenticator, OAuthGate, Refusal
-from aircall_mcp.oauth.issuer import Issuer, IssuerMisconfigured, IssuerUnavailable, discovery_urls
-from aircall_mcp.oauth.principals import PrincipalIndex
-from aircall_mcp.oauth.settings import DEFAULT_ALGORITHMS, OAuthConfigurationError, OAuthSettings
-from aircall_mcp.oauth.tokens import Principal, TokenChecker, TokenRefused
-
-__all__ = [
-    "DEFAULT_ALGORITHMS",
-    "Authenticated",
-    "Issuer",
-    "IssuerMisconfigured",
-    "IssuerUnavailable",
-    "OAuthAuthenticator",
-    "OAuthConfigurationError",
-    "OAuthGate",
-    "OAuthSettings",
-    "Principal",
-    "PrincipalIndex",
-    "Refusal",
-    "TokenChecker",
-    "TokenRefused",
-    "discovery_urls",
-]

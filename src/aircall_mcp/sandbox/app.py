@@ -65,7 +65,14 @@ class Sandbox:
         self.state = build_workspace(cfg)
         self.requests: list[RecordedRequest] = []
         self.faults = Faults(seed=cfg.seed)
-        self.rate = RateWindow(cfg.rate_limit, cfg.rate_window_seconds, cfg.clock, cfg.reset_header_decimals)
+        self.rate = RateWindow(
+            cfg.rate_limit,
+            cfg.rate_window_seconds,
+            cfg.clock,
+            cfg.reset_header_decimals,
+            reset_in_milliseconds=cfg.reset_header_milliseconds,
+            headers_only_on_429=cfg.rate_headers_only_on_429,
+        )
         self._basic = f"{cfg.api_id}:{cfg.api_token}".encode()
         self._bearer = cfg.access_token.encode()
         self.app: AsgiApp = self._asgi

@@ -17,15 +17,26 @@ class RateWindow:
     """A fixed window of `limit` requests per `window_seconds`, started by the first request after a reset.
 
     `limit` None or 0 means unlimited: every request is allowed and no rate headers are sent.
+    `reset_in_milliseconds`: X-AircallApi-Reset in UNIX milliseconds instead of seconds.
+    `headers_only_on_429`: the rate headers come only with the 429 that says the limit is reached.
     """
 
     def __init__(
-        self, limit: int | None, window_seconds: float, clock: Callable[[], float], reset_header_decimals: int = 0
+        self,
+        limit: int | None,
+        window_seconds: float,
+        clock: Callable[[], float],
+        reset_header_decimals: int = 0,
+        *,
+        reset_in_milliseconds: bool = False,
+        headers_only_on_429: bool = False,
     ) -> None:
         self.limit = limit or 0
         self.window_seconds = window_seconds
         self._clock = clock
         self._decimals = reset_header_decimals
+        self._milliseconds = reset_in_milliseconds
+        self._only_on_429 = headers_only_on_429
         self._started: float | None = None
         self.used = 0
 
@@ -47,7 +58,7 @@ class RateWindow:
         allowed = self.used < self.limit
         if allowed:
             self.used += 1
-        return RateDecision(allowed, self.headers())
+        return RateDecision(allowed, {} if allowed and self._only_on_429 else self.headers())
 
     def consume(self, n: int) -> None:
         """Spend `n` requests of the current window, as another integration of the company would."""
@@ -70,9 +81,12 @@ class RateWindow:
     def headers(self) -> dict[str, str]:
         reset = self.resets_at if self.resets_at is not None else self._clock() + self.window_seconds
         # Round up so a client that waits until Reset always finds the new window open.
-        scale = 10**self._decimals
-        rounded = math.ceil(reset * scale - 1e-9) / scale
-        reset_text = str(int(rounded)) if self._decimals == 0 else f"{rounded:.{self._decimals}f}"
+        if self._milliseconds:
+            reset_text = str(math.ceil(reset * 1000 - 1e-6))
+        else:
+            scale = 10**self._decimals
+            rounded = math.ceil(reset * scale - 1e-9) / scale
+            reset_text = str(int(rounded)) if self._decimals == 0 else f"{rounded:.{self._decimals}f}"
         return {
             "X-AircallApi-Limit": str(self.limit),
             "X-AircallApi-Remaining": str(self.remaining),
