@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
@@ -20,7 +21,7 @@ from aircall_mcp.grants.model import Grant, GrantError, Level, Problem, Redactio
 AGENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOKEN_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
-TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens")
+TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "phone_region", "quota", "tokens")
 TOOL_LIST_KEYS = ("allow", "deny", "confirm")
 SCOPE_KEYS = ("numbers",)
 QUOTA_KEYS = ("per_minute",)
@@ -182,6 +183,7 @@ class _Checker:
             constraints=self.constraints(data.get("constraints")),
             scope_numbers=self.scope(data.get("scope")),
             redact=self.redactions(data.get("redact")),
+            phone_region=self.phone_region(data.get("phone_region")),
             quota_per_minute=self.quota(data.get("quota")),
             token_hashes=self.tokens(data.get("tokens")),
             source=source,
@@ -258,6 +260,19 @@ class _Checker:
             else:
                 self.add(key, f"unknown redaction {item!r}", hint=_suggest(item, names))
         return frozenset(chosen)
+
+    def phone_region(self, value: object) -> str | None:
+        if value is None:
+            return None
+        region = value.strip().upper() if isinstance(value, str) else ""
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+        close = difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1, cutoff=0.5)
+        hint = (
+            f"did you mean '{close[0]}'?" if close and len(region) == 2 else "a two-letter country code: FR, GB, US..."
+        )
+        self.add("phone_region", f"unknown phone region {value!r}", hint=hint)
+        return None
 
     def quota(self, value: object) -> int | None:
         quota = self.mapping("quota", value, "{per_minute: 20}")

@@ -1,0 +1,94 @@
+"""Cost of shaping and redacting one list_calls page of 50, next to the cost of parsing its JSON.
+
+The page comes from the embedded sandbox's seeded data (per_page=50, fetch_contact=true so every call carries
+its contact's phone numbers and emails). Figures, per page, best of 300 runs (like timeit):
+
+- json.loads of the raw body (the floor the issue compares with),
+- results.shape_result,
+- grants.filter_and_redact for several grants: none, recordings only, phone numbers and emails (no region and
+  FR), and the same page with a national-format number written in every fifth call's comment (the slow
+  phonenumbers matcher runs only on those strings).
+
+Loopback only, a few seconds, exit 0. Run: .venv/bin/python benchmarks/redact_bench.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+
+from aircall_mcp.catalogue import CATALOGUE
+from aircall_mcp.grants import GrantError, filter_and_redact, parse_grant
+from aircall_mcp.results import shape_result
+from aircall_mcp.sandbox import SandboxConfig, running_sandbox
+
+LIST_CALLS = next(ep for ep in CATALOGUE if ep.name == "list_calls")
+GRANTS = {
+    "no redaction": "areas: {calls: read}",
+    "recordings": "areas: {calls: read}\nredact: [recordings, voicemails]",
+    "phones+emails": "areas: {calls: read}\nredact: [phone_numbers, emails]",
+    "phones+emails FR": "areas: {calls: read}\nredact: [phone_numbers, emails]\nphone_region: FR",
+}
+NATIONAL_COMMENT = "Rappeler au 06 12 34 56 78 ou au bureau 01 76 11 11 45 avant jeudi."
+
+
+async def fetch_page() -> bytes:
+    async with (
+        running_sandbox(SandboxConfig(rate_limit=None)) as sb,
+        httpx2.AsyncClient(base_url=sb.base_url, auth=sb.auth, timeout=10.0) as http,
+    ):
+        response = await http.get(LIST_CALLS.path, params={"per_page": 50, "fetch_contact": "true"})
+        response.raise_for_status()
+        return response.content
+
+
+def per_call_us(run: Callable[[], Any], repeat: int = 300) -> float:
+    """Best wall time of one `run()` over `repeat` runs, in microseconds (the least disturbed by other load)."""
+    for _ in range(20):
+        run()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times) * 1e6
+
+
+def with_national_numbers(shaped: dict[str, Any]) -> dict[str, Any]:
+    page = copy.deepcopy(shaped)
+    for call in page["calls"][::5]:
+        call.setdefault("comments", []).append({"id": 1, "content": NATIONAL_COMMENT, "posted_at": 0})
+    return page
+
+
+def main() -> None:
+    body = asyncio.run(fetch_page())
+    data = json.loads(body)
+    args = LIST_CALLS.input_model.model_validate({"per_page": 50, "fetch_contact": True})
+    shaped = shape_result(LIST_CALLS, args, data)
+    noted = with_national_numbers(shaped)
+    print(f"list_calls page: {len(data['calls'])} calls, {len(body):,} bytes of JSON (fetch_contact=true)")
+    parse = per_call_us(lambda: json.loads(body))
+    shape = per_call_us(lambda: shape_result(LIST_CALLS, args, data))
+    print(f"  {'json.loads (floor)':<44}{parse:>9,.0f} us")
+    print(f"  {'shape_result':<44}{shape:>9,.0f} us   {shape / parse:5.2f}x parse")
+    for label, text in GRANTS.items():
+        try:
+            grant = parse_grant(text, agent="bench", catalogue=CATALOGUE)
+        except GrantError:  # phone_region on a build without it: the before/after comparison skips that grant
+            print(f"  redact {label}: not supported by this build")
+            continue
+        for page_label, page in (("seeded", shaped), ("+national numbers in 10 comments", noted)):
+            cost = per_call_us(lambda grant=grant, page=page: filter_and_redact(grant, LIST_CALLS, page))
+            name = f"redact {label}, {page_label}"
+            print(f"  {name:<44}{cost:>9,.0f} us   {cost / parse:5.2f}x parse")
+
+
+if __name__ == "__main__":
+    main()
