@@ -100,8 +100,8 @@ _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A digit run with the separators people write numbers with; not inside a word, a longer number or a "+" number.
 _MAY_HOLD_ANY = re.compile(r"[\d@%]")
 _DIGIT_RUN = re.compile(r"(?<![\w+])\(?\d(?:[ .\-/()]{1,2}\d|\d){6,24}(?![\w])")
-# Dates are digit runs too: 2026-11-26, 26/11/2026, 26.11.26.
-_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+# Dates are digit runs too: 2026-11-26, 26/11/2026, 26.11.26, and with the hour of a time after them.
+_DATE = re.compile(r"(?:\d{4}-\d\d-\d\d|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?:[ T]\d\d?)?")
 
 
 def _digit_count(text: str) -> int:
@@ -119,7 +119,7 @@ def _phone_spans(text: str, region: str | None) -> list[tuple[int, int]]:
             start, end = run.span()
             if (
                 _digit_count(run.group()) >= MIN_UNREGIONED_DIGITS
-                and not _DATE.match(run.group())
+                and not _DATE.fullmatch(run.group())
                 and all(end <= s or start >= e for s, e in spans)
             ):
                 spans.append((start, end))
