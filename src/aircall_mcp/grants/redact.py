@@ -311,6 +311,8 @@ def walk(value: Any, plan: Plan, masks: Masks) -> Any:
 
 
 class _Walker:
+    """One walk of a value with one grant's masks. Hot path: a page of calls is thousands of values."""
+
     __slots__ = ("actions", "masked")
 
     def __init__(self, masks: Masks) -> None:
@@ -318,30 +320,46 @@ class _Walker:
         self.masked = masks.masked
 
     def value(self, value: Any, plan: Plan) -> Any:
-        # JSON data: concrete dict and list checks are much cheaper than the Mapping / Sequence ABCs.
         if isinstance(value, str):
             action = self.actions[plan.kind]
             return value if action is None else action(value)
+        if not plan.below & self.masked:
+            return value  # nothing below is masked by this grant: shared, not copied
         if isinstance(value, dict):
-            return self.mapping(value, plan) if plan.below & self.masked else value
+            return self.mapping(value, plan)
         if isinstance(value, list | tuple):
-            if not plan.below & self.masked:
-                return value
-            items = plan.items
-            return [self.value(item, items) for item in value]
+            return self.sequence(value, plan.items)
         return value
 
+    def sequence(self, value: list[Any] | tuple[Any, ...], plan: Plan) -> list[Any]:
+        if plan.below & self.masked == 0:
+            return list(value)
+        if plan.fields or plan.other is not plan:
+            # Items are objects (the usual case): skip the dispatch of `value` for each.
+            return [self.mapping(item, plan) if item.__class__ is dict else self.value(item, plan) for item in value]
+        return [self.value(item, plan) for item in value]
+
     def mapping(self, value: dict[Any, Any], plan: Plan) -> dict[Any, Any]:
-        fields, other, actions = plan.fields, plan.other, self.actions
+        fields, other, actions, masked = plan.fields, plan.other, self.actions, self.masked
         out: dict[Any, Any] = {}
         for key, item in value.items():
-            if isinstance(item, str):
+            # Exact types first: JSON data holds nothing else, and these checks are the cheapest.
+            cls = item.__class__
+            if cls is str:
                 action = actions[fields.get(key, other).kind]
                 out[key] = item if action is None else action(item)
-            elif isinstance(item, dict | list | tuple):
-                out[key] = self.value(item, fields.get(key, other))
-            else:
+            elif cls is dict or cls is list:
+                sub = fields.get(key, other)
+                if not sub.below & masked:
+                    out[key] = item
+                elif cls is dict:
+                    out[key] = self.mapping(item, sub)
+                else:
+                    out[key] = self.sequence(item, sub.items)
+            elif cls is int or item is None or cls is bool or cls is float:
                 out[key] = item
+            else:
+                out[key] = self.value(item, fields.get(key, other))
         return out
 
 
