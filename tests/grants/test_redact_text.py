@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aircall_mcp.grants import Grant, GrantError, mask_text, parse_grant, redact_arguments
+from aircall_mcp.grants.redact import MAX_MATCHER_DIGITS
 
 from .conftest import SYNTHETIC
 
@@ -118,3 +119,15 @@ def test_an_unknown_phone_region_is_refused_with_what_would_be_valid(value: obje
 def test_a_misspelt_phone_region_key_is_refused_with_a_suggestion() -> None:
     with pytest.raises(GrantError, match="did you mean 'phone_region'"):
         grant("phone_regoin: FR")
+
+
+@pytest.mark.parametrize("masking", [FR, NO_REGION], ids=["FR", "no region"])
+def test_a_text_with_more_numbers_than_the_matcher_budget_is_still_fully_masked(masking: Grant) -> None:
+    """Reliability: past MAX_MATCHER_DIGITS the (superlinear) matcher is skipped, never the masking."""
+    text = ", ".join(["06 12 34 56 78", "+33 6 98 76 54 32", "0044 20 7946 0958"] * 40)
+    assert sum(ch.isdigit() for ch in text) > MAX_MATCHER_DIGITS
+    shown = mask_text(masking, text)
+    assert "12 34 56" not in shown
+    assert "98 76 54" not in shown
+    assert "7946" not in shown
+    assert shown.count("+33 ") == 40  # country codes of "+" numbers are kept, as for any masked number

@@ -39,6 +39,9 @@ REDACTED = "[redacted]"
 MIN_PHONE_DIGITS = 6
 # Without a region, a run of at least this many digits (with phone separators) is masked as a phone number.
 MIN_UNREGIONED_DIGITS = 7
+# The matcher's cost grows faster than the text (a long run of space-separated numbers is its worst case): past
+# this many digits in one string (about 20 numbers) every phone-shaped digit run is masked instead, in linear time.
+MAX_MATCHER_DIGITS = 200
 
 _PHONE, _EMAIL = Redaction.PHONE_NUMBERS, Redaction.EMAILS
 _RECORDING, _VOICEMAIL = Redaction.RECORDINGS, Redaction.VOICEMAILS
@@ -96,10 +99,11 @@ def _redacted(_: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Phone numbers and emails in free text
 
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# A digit run with the separators people write numbers with; not inside a word, a longer number or a "+" number.
+# The local part is bounded (RFC 5321: 64) so that a long word before an "@" cannot make the search quadratic.
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _MAY_HOLD_ANY = re.compile(r"[\d@%]")
-_DIGIT_RUN = re.compile(r"(?<![\w+])\(?\d(?:[ .\-/()]{1,2}\d|\d){6,24}(?![\w])")
+# A digit run with the separators people write numbers with; not inside a word, a longer number or a "+" number.
+_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d(?:[ .\-/()]{1,2}\d|\d){6,24}(?![\w])")
 # Dates are digit runs too: 2026-11-26, 26/11/2026, 26.11.26, and with the hour of a time after them.
 _DATE = re.compile(r"(?:\d{4}-\d\d-\d\d|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?:[ T]\d\d?)?")
 
@@ -108,13 +112,15 @@ def _digit_count(text: str) -> int:
     return len(_DIGIT.findall(text))
 
 
-def _phone_spans(text: str, region: str | None) -> list[tuple[int, int]]:
-    spans = [
-        (match.start, match.end)
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
-        if _digit_count(match.raw_string) >= MIN_PHONE_DIGITS and not _DATE.fullmatch(match.raw_string.strip())
-    ]
-    if region is None:
+def _phone_spans(text: str, digits: int, region: str | None) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    if digits <= MAX_MATCHER_DIGITS:
+        spans = [
+            (match.start, match.end)
+            for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
+            if _digit_count(match.raw_string) >= MIN_PHONE_DIGITS and not _DATE.fullmatch(match.raw_string.strip())
+        ]
+    if region is None or digits > MAX_MATCHER_DIGITS:
         for run in _DIGIT_RUN.finditer(text):
             start, end = run.span()
             if (
@@ -127,9 +133,10 @@ def _phone_spans(text: str, region: str | None) -> list[tuple[int, int]]:
 
 
 def _mask_phones_in(text: str, region: str | None) -> str:
-    if _digit_count(text) < MIN_PHONE_DIGITS:
+    digits = _digit_count(text)
+    if digits < MIN_PHONE_DIGITS:
         return text  # the common case, decided without the matcher
-    spans = _phone_spans(text, region)
+    spans = _phone_spans(text, digits, region)
     if not spans:
         return text
     parts: list[str] = []
