@@ -36,7 +36,8 @@ GRANTS = {
     "phones+emails": "areas: {calls: read}\nredact: [phone_numbers, emails]",
     "phones+emails FR": "areas: {calls: read}\nredact: [phone_numbers, emails]\nphone_region: FR",
 }
-NATIONAL_COMMENT = "Rappeler au 06 12 34 56 78 ou au bureau 01 76 11 11 45 avant jeudi."
+# Distinct in each call, as real comments are (a repeated text would be masked once per page).
+NATIONAL_COMMENT = "Rappeler au 06 12 34 56 {:02d} ou au bureau 01 76 11 11 45 avant jeudi."
 
 
 async def fetch_pages() -> dict[str, bytes]:
@@ -67,8 +68,8 @@ def per_call_us(run: Callable[[], Any], repeat: int = 300) -> float:
 
 def with_national_numbers(shaped: dict[str, Any]) -> dict[str, Any]:
     page = copy.deepcopy(shaped)
-    for call in page["calls"][::5]:
-        call.setdefault("comments", []).append({"id": 1, "content": NATIONAL_COMMENT, "posted_at": 0})
+    for i, call in enumerate(page["calls"][::5]):
+        call.setdefault("comments", []).append({"id": 1, "content": NATIONAL_COMMENT.format(i), "posted_at": 0})
     return page
 
 

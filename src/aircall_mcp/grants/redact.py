@@ -320,16 +320,28 @@ def walk(value: Any, plan: Plan, masks: Masks) -> Any:
 class _Walker:
     """One walk of a value with one grant's masks. Hot path: a page of calls is thousands of values."""
 
-    __slots__ = ("actions", "masked")
+    __slots__ = ("actions", "masked", "seen")
 
     def __init__(self, masks: Masks) -> None:
         self.actions = masks.actions
         self.masked = masks.masked
+        # Per walk, per tag: a page repeats the same numbers, users and emails in many items. Kept for one walk
+        # only, so no personal data outlives the result it came from.
+        self.seen: tuple[dict[str, str], ...] = tuple({} for _ in masks.actions)
+
+    def string(self, value: str, kind: int) -> str:
+        action = self.actions[kind]
+        if action is None:
+            return value
+        seen = self.seen[kind]
+        masked = seen.get(value)
+        if masked is None:
+            masked = seen[value] = action(value)
+        return masked
 
     def value(self, value: Any, plan: Plan) -> Any:
         if isinstance(value, str):
-            action = self.actions[plan.kind]
-            return value if action is None else action(value)
+            return self.string(value, plan.kind)
         if not plan.below & self.masked:
             return value  # nothing below is masked by this grant: shared, not copied
         if isinstance(value, dict):
@@ -353,8 +365,8 @@ class _Walker:
             # Exact types first: JSON data holds nothing else, and these checks are the cheapest.
             cls = item.__class__
             if cls is str:
-                action = actions[fields.get(key, other).kind]
-                out[key] = item if action is None else action(item)
+                kind = fields.get(key, other).kind
+                out[key] = item if actions[kind] is None else self.string(item, kind)
             elif cls is dict or cls is list:
                 sub = fields.get(key, other)
                 if not sub.below & masked:
