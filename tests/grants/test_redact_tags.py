@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 from types import NoneType
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel
 
@@ -177,3 +177,16 @@ def test_union_annotations_keep_each_shape_plan() -> None:
     one = redact(grant, "get_call_summary", {"summary": {"id": 1, "content": "+33 6 12 34 56 78"}})
     many = redact(grant, "get_call_summary", {"summary": [{"id": 1, "content": "+33 6 12 34 56 78"}]})
     assert one["summary"]["content"] == many["summary"][0]["content"] == "+33 • •• •• •• 78"
+
+
+def test_each_branch_of_a_union_keeps_its_own_tag_or_model() -> None:
+    class Detail(OutputModel):
+        value: PhoneText = None
+
+    class Either(OutputModel):
+        item: Annotated[str | None, Personal.EMAIL] | Detail | list[Detail] = None
+
+    plan = plan_for(Either).fields["item"]
+    assert plan.tag is Personal.EMAIL
+    assert plan.fields["value"].tag is Personal.PHONE
+    assert plan.items.fields["value"].tag is Personal.PHONE

@@ -244,6 +244,8 @@ def _union(branches: list[Plan]) -> Plan:
     for branch in branches:
         if branch.fields:
             plan.fields, plan.other = branch.fields, branch.other
+        elif branch.items is branch and branch.tag is not Personal.TEXT:
+            plan.tag, plan.kind = branch.tag, branch.kind  # a tagged string branch
         if branch.items is not FREE and branch.items is not branch:
             plan.items = branch.items
     return _finish(plan)
