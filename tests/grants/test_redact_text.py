@@ -99,12 +99,18 @@ def test_audited_free_text_arguments_are_masked_in_the_grants_region() -> None:
 def test_phone_region_is_a_two_letter_region_read_in_any_case() -> None:
     assert grant("phone_region: fr").phone_region == "FR"
     assert grant("phone_region: GB").phone_region == "GB"
+    assert grant('phone_region: "NO"').phone_region == "NO"
     assert grant("redact: [phone_numbers]").phone_region is None
 
 
 @pytest.mark.parametrize(
     ("value", "hint"),
-    [("FRA", "a two-letter country code"), ("UK", "did you mean"), (33, "a two-letter country code")],
+    [
+        ("FRA", "a two-letter country code"),
+        ("UK", "did you mean"),
+        (33, "a two-letter country code"),
+        ("NO", 'quote it: phone_region: "NO"'),
+    ],
 )
 def test_an_unknown_phone_region_is_refused_with_what_would_be_valid(value: object, hint: str) -> None:
     with pytest.raises(GrantError) as caught:

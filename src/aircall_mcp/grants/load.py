@@ -268,9 +268,12 @@ class _Checker:
         if region in phonenumbers.SUPPORTED_REGIONS:
             return region
         close = difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1, cutoff=0.5)
-        hint = (
-            f"did you mean '{close[0]}'?" if close and len(region) == 2 else "a two-letter country code: FR, GB, US..."
-        )
+        if isinstance(value, bool):  # YAML reads a bare NO (Norway) as false
+            hint = 'quote it: phone_region: "NO"'
+        elif close and len(region) == 2:
+            hint = f"did you mean '{close[0]}'?"
+        else:
+            hint = "a two-letter country code: FR, GB, US..."
         self.add("phone_region", f"unknown phone region {value!r}", hint=hint)
         return None
 
