@@ -36,7 +36,7 @@ def written_numbers(draw: st.DrawFn) -> tuple[str, str]:
     return region, e164 if style == "e164" else IDD.get(region, "00") + e164[1:]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(written_numbers(), words, words, st.booleans())
 def test_security_no_written_phone_number_survives_masking(
     written: tuple[str, str], before: list[str], after: list[str], name_the_region: bool
