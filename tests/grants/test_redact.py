@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.endpoint import Area, Endpoint
 from aircall_mcp.grants import Grant, filter_and_redact, mask_email, mask_phone, parse_grant, redact_arguments
 
@@ -16,7 +17,8 @@ def grant(text: str) -> Grant:
 
 
 def ep(name: str) -> Endpoint:
-    return next(e for e in SYNTHETIC if e.name == name)
+    # The real endpoint: masks follow the tags of its output model.
+    return next(e for e in CATALOGUE if e.name == name)
 
 
 CALL: dict[str, Any] = {

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
@@ -30,7 +31,18 @@ from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, 
 AGENT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
-TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens", "oauth")
+TOP_KEYS = (
+    "description",
+    "areas",
+    "tools",
+    "constraints",
+    "scope",
+    "redact",
+    "phone_region",
+    "quota",
+    "tokens",
+    "oauth",
+)
 TOOL_LIST_KEYS = ("allow", "deny", "confirm")
 SCOPE_KEYS = ("numbers",)
 QUOTA_KEYS = ("per_minute",)
@@ -375,6 +387,7 @@ class _Checker:
             constraints=self.constraints(data.get("constraints")),
             scope_numbers=self.scope(data.get("scope")),
             redact=self.redactions(data.get("redact")),
+            phone_region=self.phone_region(data.get("phone_region")),
             quota_per_minute=self.quota(data.get("quota")),
             token_hashes=self.tokens(data.get("tokens")),
             oauth=self.oauth(data.get("oauth")),
@@ -454,6 +467,22 @@ class _Checker:
             else:
                 self.add(key, f"unknown redaction {quoted(item)}", hint=_suggest(item, names))
         return frozenset(chosen)
+
+    def phone_region(self, value: object) -> str | None:
+        if value is None:
+            return None
+        region = value.strip().upper() if isinstance(value, str) else ""
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+        close = difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1, cutoff=0.5)
+        if isinstance(value, bool):  # YAML reads a bare NO (Norway) as false
+            hint = 'quote it: phone_region: "NO"'
+        elif close and len(region) == 2:
+            hint = f"did you mean '{close[0]}'?"
+        else:
+            hint = "a two-letter country code: FR, GB, US..."
+        self.add("phone_region", f"unknown phone region {value!r}", hint=hint)
+        return None
 
     def quota(self, value: object) -> int | None:
         quota = self.mapping("quota", value, "{per_minute: 20}")

@@ -92,6 +92,8 @@ class Grant:
 
     constraints: tool -> argument -> the only values allowed (as strings; an empty set allows none).
     scope_numbers: Aircall number ids whose calls the agent may see and act on; None = every number.
+    phone_region: the region (ISO 3166 alpha-2, e.g. "FR") whose national formats redaction reads phone
+        numbers in free text as; None = any digit run shaped like a phone number is masked.
     denied_because: set only on a deny-all grant (missing, broken or invalid file), says why.
     """
 
@@ -104,6 +106,7 @@ class Grant:
     constraints: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
     scope_numbers: frozenset[int] | None = None
     redact: frozenset[Redaction] = frozenset()
+    phone_region: str | None = None
     quota_per_minute: int | None = None
     # Hashes are not secrets, but they identify credentials: keep them out of reprs and logs.
     token_hashes: frozenset[str] = field(default=frozenset(), repr=False)

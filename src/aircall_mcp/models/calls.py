@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -22,6 +23,16 @@ from aircall_mcp.models.common import (
     acknowledgement,
     envelope,
     listing,
+)
+from aircall_mcp.models.contacts import ContactEmailDetail, ContactPhoneDetail
+from aircall_mcp.models.personal import (
+    FreeText,
+    MediaLink,
+    NotPersonal,
+    Personal,
+    PhoneText,
+    RecordingLink,
+    VoicemailLink,
 )
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -122,13 +133,13 @@ class TranscriptionInput(CallPath):
 
 class CallTag(OutputModel):
     id: int | None = None
-    name: str | None = None
-    color: str | None = None
+    name: FreeText = None
+    color: NotPersonal = None
 
 
 class Comment(OutputModel):
     id: int | None = None
-    content: str | None = None
+    content: FreeText = None
     posted_at: int | None = None
     posted_by: UserRef | None = Field(None, description="absent when posted through the API")
 
@@ -137,26 +148,33 @@ class CallContact(OutputModel):
     """The contact of a call (full contact object, present with fetch_contact)."""
 
     id: int | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company_name: str | None = None
+    first_name: FreeText = None
+    last_name: FreeText = None
+    company_name: FreeText = None
+
+    extra_fields: ClassVar[Mapping[str, Any]] = {
+        "direct_link": NotPersonal,
+        "information": FreeText,
+        "phone_numbers": list[ContactPhoneDetail],
+        "emails": list[ContactEmailDetail],
+    }
 
 
 class Call(OutputModel):
     # Only the fields agents use most are declared, to keep the schema short; the rest arrive as extras.
     id: int | None = None
-    direct_link: str | None = None
-    direction: str | None = None
-    status: str | None = Field(None, description="initial, answered or done")
+    direct_link: NotPersonal = None
+    direction: NotPersonal = None
+    status: NotPersonal = Field(None, description="initial, answered or done")
     started_at: int | None = Field(None, description="UNIX seconds, like answered_at and ended_at")
     answered_at: int | None = None
     ended_at: int | None = None
     duration: int | None = None
-    raw_digits: str | None = Field(None, description="the other party's number")
-    missed_call_reason: str | None = None
-    recording: str | None = Field(None, description="URL valid 1 h, like voicemail")
-    voicemail: str | None = None
-    asset: str | None = None
+    raw_digits: PhoneText = Field(None, description="the other party's number")
+    missed_call_reason: NotPersonal = None
+    recording: RecordingLink = Field(None, description="URL valid 1 h, like voicemail")
+    voicemail: VoicemailLink = None
+    asset: MediaLink = None
     archived: bool | None = None
     number: NumberRef | None = None
     user: UserRef | None = None
@@ -167,24 +185,35 @@ class Call(OutputModel):
     comments: list[Comment] | None = None
     tags: list[CallTag] | None = None
 
+    extra_fields: ClassVar[Mapping[str, Any]] = {
+        "sid": NotPersonal,
+        "cost": NotPersonal,
+        "country_code_a2": NotPersonal,
+        "hangup_cause": NotPersonal,
+        "external_transferred_to": PhoneText,
+        "transferred_by": UserRef,
+        "recording_short_url": RecordingLink,
+        "voicemail_short_url": VoicemailLink,
+    }
+
 
 class Utterance(OutputModel):
     start_time: float | None = None
     end_time: float | None = None
-    text: str | None = None
-    participant_type: str | None = None
+    text: FreeText = None
+    participant_type: NotPersonal = None
 
 
 class TranscriptionContent(OutputModel):
-    language: str | None = None
+    language: NotPersonal = None
     utterances: list[Utterance] | None = None
 
 
 class Transcription(OutputModel):
     id: int | None = None
     call_id: int | None = None
-    call_created_at: int | str | None = None
-    type: str | None = None
+    call_created_at: Annotated[int | str | None, Personal.NONE] = None
+    type: NotPersonal = None
     content: TranscriptionContent | None = None
 
 
@@ -196,13 +225,13 @@ class Insight(OutputModel):
 
 
 class CsatDriver(OutputModel):
-    polarity: str | None = None
-    label: str | None = None
+    polarity: NotPersonal = None
+    label: FreeText = None
 
 
 class PredictedCsat(OutputModel):
     call_id: int | None = None
-    call_uuid: str | None = None
+    call_uuid: NotPersonal = None
     score: float | None = None
     drivers: list[CsatDriver] | None = None
 

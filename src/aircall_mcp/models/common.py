@@ -12,11 +12,13 @@ Aircall data after grant redaction, and MCP clients validate structured content 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
 from aircall_mcp.facts import MAX_PER_PAGE, PAGINATION_CAP
+from aircall_mcp.models.personal import EmailText, FreeText, NotPersonal, Personal, PhoneText
 
 # ---------------------------------------------------------------------------------------------------------------
 # Bases
@@ -39,9 +41,14 @@ class InputModel(BaseModel):
 
 
 class OutputModel(BaseModel):
-    """Structured content of one tool: Aircall adds fields over time, so extra fields are allowed."""
+    """Structured content of one tool: Aircall adds fields over time, so extra fields are allowed.
+
+    `extra_fields`: fields Aircall sends that the model leaves undeclared, with their types and personal-data
+    tags (see `models.personal`), so redaction treats them like declared ones without growing the schema.
+    """
 
     model_config = ConfigDict(extra="allow")
+    extra_fields: ClassVar[Mapping[str, Any]] = {}
 
 
 class NoArguments(InputModel):
@@ -139,29 +146,51 @@ class Meta(OutputModel):
     total: int | None = None
     current_page: int | None = None
     per_page: int | None = None
-    next_page_link: str | None = None
-    previous_page_link: str | None = None
+    # A search's links repeat its criteria (phone_number=..., email=...) in the query string.
+    next_page_link: FreeText = None
+    previous_page_link: FreeText = None
 
 
 class UserRef(OutputModel):
     """A user as embedded in calls, teams and numbers."""
 
     id: int | None = None
-    name: str | None = None
-    email: str | None = None
+    name: FreeText = None
+    email: EmailText = None
+
+    extra_fields: ClassVar[Mapping[str, Any]] = {
+        "direct_link": NotPersonal,
+        "created_at": NotPersonal,
+        "time_zone": NotPersonal,
+        "language": NotPersonal,
+        "availability_status": NotPersonal,
+        "substatus": NotPersonal,
+        "state": NotPersonal,
+    }
 
 
 class NumberRef(OutputModel):
     """A number as embedded in calls."""
 
     id: int | None = None
-    name: str | None = None
-    digits: str | None = None
+    name: FreeText = None
+    digits: PhoneText = None
+
+    extra_fields: ClassVar[Mapping[str, Any]] = {
+        "direct_link": NotPersonal,
+        "e164_digits": PhoneText,
+        "created_at": NotPersonal,
+        "country": NotPersonal,
+        "time_zone": NotPersonal,
+        "availability_status": NotPersonal,
+    }
 
 
 class TeamRef(OutputModel):
     id: int | None = None
-    name: str | None = None
+    name: FreeText = None
+
+    extra_fields: ClassVar[Mapping[str, Any]] = {"direct_link": NotPersonal, "created_at": NotPersonal}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -194,9 +223,13 @@ def listing(key: str, item: type[BaseModel], name: str) -> type[OutputModel]:
 def acknowledgement(path: type[InputModel], name: str) -> type[OutputModel]:
     """`{"ok": true, <path ids>}`: the result of a success Aircall answers with an empty body."""
     fields: dict[str, Any] = {"ok": _optional(bool)}
-    # Plain types: output schemas carry no input constraints (a masked id must still validate).
+    # Plain types: output schemas carry no input constraints (a masked id must still validate). A path value
+    # that is not a number (a user's email, a webhook's UUID) is read as free text by redaction.
     fields.update(
-        {field: _optional(int if info.annotation is int else int | str) for field, info in path.model_fields.items()}
+        {
+            field: (int | None, None) if info.annotation is int else (Annotated[int | str | None, Personal.TEXT], None)
+            for field, info in path.model_fields.items()
+        }
     )
     return create_model(name, __base__=OutputModel, **fields)
 

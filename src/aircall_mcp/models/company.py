@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from aircall_mcp.models.common import OutputModel, envelope
+from aircall_mcp.models.personal import NotPersonal
 
 
 class Company(OutputModel):
-    name: str | None = None
+    name: NotPersonal = None  # the customer company's name, not a person's
     users_count: int | None = None
     numbers_count: int | None = None
 
 
 class Ping(OutputModel):
-    ping: str | None = None
+    ping: NotPersonal = None
 
 
 CompanyResult = envelope("company", Company, "CompanyResult")

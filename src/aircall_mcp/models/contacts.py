@@ -21,6 +21,7 @@ from aircall_mcp.models.common import (
     envelope,
     listing,
 )
+from aircall_mcp.models.personal import EmailText, FreeText, NotPersonal, PhoneText
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
@@ -103,22 +104,30 @@ class UpdateContactEmailInput(ContactEmailPath, ChangeSet):
 
 class ContactDetail(OutputModel):
     id: int | None = None
-    label: str | None = None
-    value: str | None = None
+    label: FreeText = None
+    value: FreeText = None
+
+
+class ContactPhoneDetail(ContactDetail):
+    value: PhoneText = None
+
+
+class ContactEmailDetail(ContactDetail):
+    value: EmailText = None
 
 
 class Contact(OutputModel):
     id: int | None = None
-    direct_link: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company_name: str | None = None
-    information: str | None = None
+    direct_link: NotPersonal = None
+    first_name: FreeText = None
+    last_name: FreeText = None
+    company_name: FreeText = None
+    information: FreeText = None
     is_shared: bool | None = None
     created_at: int | None = Field(None, description="UNIX seconds")
     updated_at: int | None = Field(None, description="UNIX seconds")
-    phone_numbers: list[ContactDetail] | None = None
-    emails: list[ContactDetail] | None = None
+    phone_numbers: list[ContactPhoneDetail] | None = None
+    emails: list[ContactEmailDetail] | None = None
 
 
 ContactResult = envelope("contact", Contact, "ContactResult")

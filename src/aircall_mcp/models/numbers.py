@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, WithJsonSchema
 
@@ -20,6 +21,7 @@ from aircall_mcp.models.common import (
     envelope,
     listing,
 )
+from aircall_mcp.models.personal import FreeText, NotPersonal, Personal, PhoneText
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
@@ -69,22 +71,25 @@ class UpdateNumberInput(NumberPath, ChangeSet):
 
 class Number(OutputModel):
     id: int | None = None
-    direct_link: str | None = None
-    name: str | None = None
-    digits: str | None = None
-    country: str | None = None
-    time_zone: str | None = None
-    created_at: str | None = None
-    availability_status: str | None = None
+    direct_link: NotPersonal = None
+    name: FreeText = None
+    digits: PhoneText = None
+    country: NotPersonal = None
+    time_zone: NotPersonal = None
+    created_at: NotPersonal = None
+    availability_status: NotPersonal = None
     live_recording_activated: bool | None = None
     priority: int | None = None
     users: list[UserRef] | None = None
-    messages: dict[str, str] | None = Field(None, description="audio URLs by slot")
+    # The company's own greeting and hold-music files.
+    messages: Annotated[dict[str, str] | None, Personal.NONE] = Field(None, description="audio URLs by slot")
+
+    extra_fields: ClassVar[Mapping[str, Any]] = {"e164_digits": PhoneText}
 
 
 class RegistrationStatus(OutputModel):
     number_id: int | None = None
-    status: str | None = Field(None, description="registered, pending or not_required")
+    status: NotPersonal = Field(None, description="registered, pending or not_required")
 
 
 NumberResult = envelope("number", Number, "NumberResult")

@@ -16,6 +16,7 @@ from aircall_mcp.models.common import (
     envelope,
     listing,
 )
+from aircall_mcp.models.personal import FreeText, NotPersonal
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
@@ -47,10 +48,10 @@ class UpdateTagInput(TagPath, ChangeSet):
 
 class Tag(OutputModel):
     id: int | None = None
-    name: str | None = None
-    color: str | None = None
-    description: str | None = None
-    direct_link: str | None = None
+    name: FreeText = None
+    color: NotPersonal = None
+    description: FreeText = None
+    direct_link: NotPersonal = None
 
 
 TagResult = envelope("tag", Tag, "TagResult")

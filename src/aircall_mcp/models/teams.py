@@ -16,6 +16,7 @@ from aircall_mcp.models.common import (
     envelope,
     listing,
 )
+from aircall_mcp.models.personal import FreeText, NotPersonal
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
@@ -43,9 +44,9 @@ class CreateTeamInput(InputModel):
 
 class Team(OutputModel):
     id: int | None = None
-    name: str | None = None
-    direct_link: str | None = None
-    created_at: str | None = None
+    name: FreeText = None
+    direct_link: NotPersonal = None
+    created_at: NotPersonal = None
     users: list[UserRef] | None = None
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
+
 from pydantic import Field
 
 from aircall_mcp.models.common import (
@@ -20,6 +23,7 @@ from aircall_mcp.models.common import (
 )
 from aircall_mcp.models.common import ChangeSet as _ChangeSet
 from aircall_mcp.models.numbers import Number
+from aircall_mcp.models.personal import EmailText, FreeText, NotPersonal, Personal, PhoneText
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
@@ -90,40 +94,44 @@ class DialerNumbersInput(UserPath):
 
 class User(OutputModel):
     id: int | None = None
-    direct_link: str | None = None
-    name: str | None = None
-    email: str | None = None
+    direct_link: NotPersonal = None
+    name: FreeText = None
+    email: EmailText = None
     available: bool | None = None
-    availability_status: str | None = Field(None, description="available, custom or unavailable")
-    substatus: str | None = None
-    created_at: str | None = None
-    time_zone: str | None = None
-    language: str | None = None
+    availability_status: NotPersonal = Field(None, description="available, custom or unavailable")
+    substatus: NotPersonal = None
+    created_at: NotPersonal = None
+    time_zone: NotPersonal = None
+    language: NotPersonal = None
     wrap_up_time: int | None = None
-    extension: str | None = None
+    extension: NotPersonal = None
     default_number_id: int | None = None
+
+    extra_fields: ClassVar[Mapping[str, Any]] = {"state": NotPersonal}
 
 
 class UserAvailabilityRow(OutputModel):
     id: int | None = None
-    availability: str | None = None
+    availability: NotPersonal = None
 
 
 class Availability(OutputModel):
-    availability: str | None = Field(None, description="available, offline, do_not_disturb, in_call or after_call_work")
+    availability: NotPersonal = Field(
+        None, description="available, offline, do_not_disturb, in_call or after_call_work"
+    )
 
 
 class DialerCampaign(OutputModel):
     id: int | None = None
-    number_id: int | str | None = Field(None, description="a string in Aircall's sample")
-    created_at: str | None = None
+    number_id: Annotated[int | str | None, Personal.NONE] = Field(None, description="a string in Aircall's sample")
+    created_at: NotPersonal = None
 
 
 class DialerNumber(OutputModel):
     id: int | None = None
-    number: str | None = None
+    number: PhoneText = None
     called: bool | None = None
-    created_at: str | None = None
+    created_at: NotPersonal = None
 
 
 class DialerNumberList(OutputModel):

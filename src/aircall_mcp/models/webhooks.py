@@ -19,6 +19,7 @@ from aircall_mcp.models.common import (
     envelope,
     listing,
 )
+from aircall_mcp.models.personal import FreeText, NotPersonal, Personal
 
 # An event name such as "call.tagged" or "user.created.v2".
 EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")]
@@ -70,14 +71,14 @@ class UpdateWebhookInput(WebhookPath, ChangeSet):
 
 
 class Webhook(OutputModel):
-    webhook_id: str | None = None
+    webhook_id: NotPersonal = None
     id: int | None = Field(None, description="legacy numeric id")
-    direct_link: str | None = None
-    custom_name: str | None = None
-    url: str | None = None
+    direct_link: NotPersonal = None
+    custom_name: FreeText = None
+    url: NotPersonal = None  # the company's own receiver
     active: bool | None = None
-    events: list[str] | None = None
-    created_at: str | None = None
+    events: Annotated[list[str] | None, Personal.NONE] = None
+    created_at: NotPersonal = None
 
 
 WebhookResult = envelope("webhook", Webhook, "WebhookResult")
