@@ -16,11 +16,12 @@ import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
 from aircall_mcp.grants.model import Grant, GrantError, Level, Problem, Redaction
+from aircall_mcp.sandbox.events import ALL_EVENTS, KNOWN_EVENTS
 
 AGENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOKEN_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
-TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens")
+TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens", "events")
 TOOL_LIST_KEYS = ("allow", "deny", "confirm")
 SCOPE_KEYS = ("numbers",)
 QUOTA_KEYS = ("per_minute",)
@@ -184,6 +185,7 @@ class _Checker:
             redact=self.redactions(data.get("redact")),
             quota_per_minute=self.quota(data.get("quota")),
             token_hashes=self.tokens(data.get("tokens")),
+            events=self.events(data.get("events")),
             source=source,
         )
 
@@ -269,6 +271,19 @@ class _Checker:
             return int(per_minute)
         self.add("quota.per_minute", f"expected a whole number of requests above 0, got {per_minute!r}")
         return None
+
+    def events(self, value: object) -> frozenset[str] | None:
+        if value is None:
+            return None
+        chosen: set[str] = set()
+        for key, item in self.items("events", value, "events: [call.ended, call.tagged]"):
+            if isinstance(item, str) and item in KNOWN_EVENTS:
+                chosen.add(item)
+            else:
+                close = difflib.get_close_matches(str(item), ALL_EVENTS, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "use Aircall event names such as call.ended"
+                self.add(key, f"unknown event {item!r}", hint=hint)
+        return frozenset(chosen)
 
     def tokens(self, value: object) -> frozenset[str]:
         hashes: set[str] = set()

@@ -76,6 +76,7 @@ class Grant:
 
     constraints: tool -> argument -> the only values allowed (as strings; an empty set allows none).
     scope_numbers: Aircall number ids whose calls the agent may see and act on; None = every number.
+    events: the webhook event types the agent may receive; None = every type its areas allow.
     denied_because: set only on a deny-all grant (missing, broken or invalid file), says why.
     """
 
@@ -89,6 +90,7 @@ class Grant:
     scope_numbers: frozenset[int] | None = None
     redact: frozenset[Redaction] = frozenset()
     quota_per_minute: int | None = None
+    events: frozenset[str] | None = None
     # Hashes are not secrets, but they identify credentials: keep them out of reprs and logs.
     token_hashes: frozenset[str] = field(default=frozenset(), repr=False)
     source: Path | None = None
