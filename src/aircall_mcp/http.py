@@ -8,7 +8,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,8 +157,13 @@ class DrainableApp:
                 self._idle.set()
 
 
-def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettings) -> DrainableApp:
-    """The Streamable HTTP app at /mcp, with bearer auth from grant files, /healthz, and Host/Origin checks."""
+def build_http_app(
+    server: Server[Any], grants: GrantStore, settings: HttpSettings, *, extra_routes: Sequence[Route] = ()
+) -> DrainableApp:
+    """The Streamable HTTP app at /mcp, with bearer auth from grant files, /healthz, and Host/Origin checks.
+
+    `extra_routes` are served beside them without a bearer token (the Aircall webhook receiver checks its own).
+    """
     check_settings(settings)
     app: Starlette = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
@@ -176,7 +181,7 @@ def build_http_app(server: Server[Any], grants: GrantStore, settings: HttpSettin
             required_scopes=[SCOPE],
         ),
         token_verifier=GrantTokenVerifier(grants, settings),
-        custom_starlette_routes=[Route("/healthz", _healthz, methods=["GET"])],
+        custom_starlette_routes=[Route("/healthz", _healthz, methods=["GET"]), *extra_routes],
     )
     if settings.anonymous_agent is not None:
         return DrainableApp(_AnonymousBearer(app, settings._anonymous_token))

@@ -30,6 +30,7 @@ from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
 from aircall_mcp.confirmation import Confirmations
 from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
 from aircall_mcp.errors import AircallError, SendStats
+from aircall_mcp.events import WAIT_FOR_EVENTS, WAIT_FOR_EVENTS_TOOL, EventFeed
 from aircall_mcp.grants import (
     Decision,
     Grant,
@@ -78,6 +79,8 @@ class Runtime:
     catalogue: Sequence[Endpoint] = CATALOGUE
     confirmations: Confirmations = field(default_factory=Confirmations)
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Live Aircall events (wait_for_events), when the server receives webhooks.
+    events: EventFeed | None = None
     monotonic: Callable[[], float] = time.monotonic
 
 
@@ -133,6 +136,8 @@ class ToolRunner:
         # Built once: every list and call reads these.
         self.tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
         self._endpoints = {ep.name: ep for ep in runtime.catalogue}
+        if runtime.events is not None:
+            self.tools[WAIT_FOR_EVENTS] = WAIT_FOR_EVENTS_TOOL
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
         self._shown: dict[str, tuple[str, ...]] = {}
@@ -154,7 +159,9 @@ class ToolRunner:
         )
 
     def _visible(self, grant: Grant) -> tuple[str, ...]:
-        return tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
+        names = tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
+        events = self.rt.events
+        return (*names, WAIT_FOR_EVENTS) if events is not None and events.offered(grant) else names
 
     async def _tell_if_tools_changed(self, ctx: ServerRequestContext[Any], agent: str, grant: Grant) -> None:
         shown = self._shown.get(agent)
@@ -206,6 +213,8 @@ class ToolRunner:
         grant = self.rt.grants.grant_for(caller.agent)
         await self._tell_if_tools_changed(ctx, caller.agent, grant)
         endpoint = self._endpoints.get(params.name)
+        if endpoint is None and params.name == WAIT_FOR_EVENTS and self.rt.events is not None:
+            return await self._wait_for_events(self.rt.events, grant, params, audit)
         if endpoint is None:
             reason = f"There is no tool named {params.name!r}; call tools/list for the tools this agent may use."
             audit.outcome(decision="invalid", reason=reason)
@@ -288,6 +297,17 @@ class ToolRunner:
         text = compact_json(result)
         audit.outcome(decision=verdict, rule=decision.rule, http_status=status, result_bytes=len(text.encode()))
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=result)
+
+    async def _wait_for_events(
+        self, events: EventFeed, grant: Grant, params: types.CallToolRequestParams, audit: _AuditTrail
+    ) -> types.CallToolResult:
+        """Not an Aircall call: the event feed answers, and one audit line records what it delivered."""
+        answer = await events.call(grant, dict(params.arguments or {}))
+        audit.action = "wait for Aircall events"
+        audit.arguments = redact_arguments(grant, answer.audit_arguments)
+        text_bytes = sum(len(c.text.encode()) for c in answer.result.content if isinstance(c, types.TextContent))
+        audit.outcome(decision=answer.decision, rule=answer.rule, reason=answer.reason, result_bytes=text_bytes)
+        return answer.result
 
     # -- pieces of the call path -------------------------------------------------------------------------
 

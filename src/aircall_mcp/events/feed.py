@@ -30,6 +30,9 @@ MAX_EVENTS = 100
 # Events read from the store per step while looking for the ones this agent may see.
 SCAN_BATCH = 500
 
+# The audit's rule for what an agent may receive: the read tools of its grant, its scope and its `events:` list.
+EVENTS_RULE = "events (grant read access)"
+
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -78,6 +81,7 @@ class FeedAnswer:
     result: types.CallToolResult
     decision: str  # "allowed" | "invalid" | "denied"
     reason: str | None
+    rule: str | None = None
     audit_arguments: dict[str, Any] = field(default_factory=dict)
 
 
@@ -124,7 +128,7 @@ class EventFeed:
             "delivered": len(events),
             "event_ids": [f"{e['resource']}:{e['id']}:{e['event']}:{e['timestamp']}" for e in events],
         }
-        return FeedAnswer(result, "allowed", None, audited)
+        return FeedAnswer(result, "allowed", None, EVENTS_RULE, audited)
 
     async def next_events(
         self, grant: Grant, cursor: int, *, max_events: int, wait_seconds: float, types: Sequence[str]
@@ -190,9 +194,8 @@ def _by_resource_time(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _refused(message: str, decision: str, arguments: dict[str, Any]) -> FeedAnswer:
     result = types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
-    return FeedAnswer(
-        result, decision, message, {k: v for k, v in arguments.items() if k in WaitForEventsArgs.model_fields}
-    )
+    known = {k: v for k, v in arguments.items() if k in WaitForEventsArgs.model_fields}
+    return FeedAnswer(result, decision, message, EVENTS_RULE if decision == "denied" else None, known)
 
 
 def _compact(body: Any) -> str:

@@ -58,9 +58,9 @@ class WebhookReceiver:
         self.stats = ReceiverStats()
 
     def route(self, path: str = WEBHOOK_PATH) -> Route:
-        return Route(path, self, methods=["POST"])
+        return Route(path, self.handle, methods=["POST"])
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         client = request.client.host if request.client else "unknown"
         body = await self._read(request)
         if body is None:

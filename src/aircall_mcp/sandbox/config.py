@@ -33,4 +33,7 @@ class SandboxConfig:
     reset_header_decimals: int = 0
     pagination_cap: int = 10_000
     company_name: str = "Lumen & Co"
+    # Webhook deliveries (webhook_delivery.py): how often one is sent twice, or overtakes the one before it.
+    webhook_duplicate_rate: float = 0.05
+    webhook_reorder_rate: float = 0.05
     clock: Callable[[], float] = field(default=time.time, repr=False)
