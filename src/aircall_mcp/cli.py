@@ -10,9 +10,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anyio
+from pydantic import SecretStr
 
 from aircall_mcp import __version__, audit, grants
 from aircall_mcp.catalogue import CATALOGUE
+from aircall_mcp.client import AircallClient, base_url_from_env, credentials_from_env
+from aircall_mcp.errors import AircallError
+from aircall_mcp.errors import ConfigurationError as CredentialsError
+from aircall_mcp.events import WEBHOOK_PATH, Retention
+from aircall_mcp.events.register import RegisterError, register_webhook
+from aircall_mcp.events.service import EventOptions
 from aircall_mcp.http import ConfigurationError, HttpSettings
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
 from aircall_mcp.wiring import ServeOptions, StartupError, serve
@@ -22,6 +29,7 @@ logger = logging.getLogger("aircall_mcp")
 ENV_AGENT = "AIRCALL_MCP_AGENT"
 ENV_GRANTS = "AIRCALL_MCP_GRANTS"
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
+ENV_WEBHOOK_TOKEN = "AIRCALL_WEBHOOK_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 class UsageError(Exception):
@@ -58,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rate-limit", type=int, default=120, help="requests a minute assumed until Aircall says")
     serve.add_argument("--max-wait", type=float, default=30.0, help="longest rate-limit wait before a call fails (s)")
     _add_http_options(serve)
+    _add_event_options(serve)
+
+    webhooks = commands.add_parser("webhooks", help="the Aircall webhook that feeds live events").add_subparsers(
+        dest="webhooks_command", required=True
+    )
+    register = webhooks.add_parser("register", help="create (or find and complete) the webhook for PUBLIC_URL")
+    register.add_argument("--url", required=True, help=f"the public https URL of this server's {WEBHOOK_PATH}")
+    register.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
 
     sandbox = commands.add_parser("sandbox", help="run the local Aircall sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -106,6 +122,16 @@ def _add_http_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_event_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--webhook-path", default=WEBHOOK_PATH, help="where Aircall delivers webhooks (HTTP)")
+    serve.add_argument("--no-events", action="store_true", help="do not receive webhooks nor offer wait_for_events")
+    serve.add_argument("--events-max", type=int, default=10_000, help="events kept (the oldest go first)")
+    serve.add_argument("--events-max-age", type=float, default=86_400.0, help="seconds an event is kept")
+    serve.add_argument(
+        "--sandbox-calls-every", type=float, default=0.0, help="with --sandbox: simulate a call every N seconds"
+    )
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     environ = dict(os.environ if env is None else env)
     args = build_parser().parse_args(argv)
@@ -121,6 +147,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _run_sandbox(args)
         if args.command == "grants":
             return _grants(args, environ)
+        if args.command == "webhooks":
+            return _webhooks(args, environ)
         return _audit(args, environ)
     except UsageError as exc:
         print(f"aircall-mcp: {exc}", file=sys.stderr)
@@ -157,11 +185,51 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             max_body_bytes=args.max_body_bytes,
             graceful_shutdown_seconds=args.shutdown_grace,
         ),
+        events=_event_options(args, env),
     )
     try:
         anyio.run(serve, options, env)
     except (StartupError, ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
+    return 0
+
+
+def _event_options(args: argparse.Namespace, env: Mapping[str, str]) -> EventOptions:
+    if not args.webhook_path.startswith("/"):
+        raise UsageError(f"--webhook-path must start with '/', got {args.webhook_path!r}")
+    try:
+        retention = Retention(max_events=args.events_max, max_age_seconds=args.events_max_age)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    tokens = [t.strip() for t in env.get(ENV_WEBHOOK_TOKEN, "").split(",") if t.strip()]
+    return EventOptions(
+        enabled=not args.no_events,
+        webhook_path=args.webhook_path,
+        retention=retention,
+        tokens=tuple(SecretStr(t) for t in tokens),
+        sandbox_calls_every=args.sandbox_calls_every,
+    )
+
+
+def _webhooks(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
+        credentials, base_url = credentials_from_env(env), base_url_from_env(env)
+    except CredentialsError as exc:
+        raise UsageError(str(exc)) from None
+
+    async def register() -> list[str]:
+        async with AircallClient(credentials, base_url) as client:
+            return await register_webhook(client, args.url, dry_run=args.dry_run)
+
+    try:
+        lines = anyio.run(register)
+    except RegisterError as exc:
+        raise UsageError(str(exc)) from None
+    except AircallError as exc:
+        print(f"aircall-mcp: Aircall refused: {exc}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
     return 0
 
 

@@ -15,6 +15,7 @@ from aircall_mcp.audit import AuditLog, AuditUnavailable, FsyncPolicy
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, base_url_from_env, credentials_from_env
 from aircall_mcp.errors import ConfigurationError
+from aircall_mcp.events.service import EventOptions, running_events
 from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
@@ -41,6 +42,7 @@ class ServeOptions:
     rate_limit: int = 120
     max_wait_seconds: float = 30.0
     http: HttpSettings = field(default_factory=HttpSettings)
+    events: EventOptions = field(default_factory=EventOptions)
 
 
 @asynccontextmanager
@@ -58,6 +60,7 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
 
     async with AsyncExitStack() as stack:
         credentials: Credentials
+        sandbox = None
         if options.sandbox:
             sandbox = await stack.enter_async_context(running_sandbox(SandboxConfig()))
             credentials = BasicCredentials.model_validate(
@@ -93,8 +96,20 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
         except (AuditUnavailable, OSError) as exc:
             raise StartupError(f"cannot write the audit log {options.audit_path}: {exc}") from exc
         stack.callback(audit.close)
+        events = None
+        if options.transport == "http" and options.events.enabled:
+            # Only an HTTP server can receive Aircall's deliveries.
+            receiver_url = f"http://{options.http.host}:{options.http.port}{options.events.webhook_path}"
+            events = await stack.enter_async_context(
+                running_events(options.events, client, sandbox=sandbox, receiver_url=receiver_url)
+            )
         yield Runtime(
-            client=client, grants=grants, audit=audit, transport=options.transport, default_agent=default_agent
+            client=client,
+            grants=grants,
+            audit=audit,
+            transport=options.transport,
+            default_agent=default_agent,
+            events=events,
         )
 
 
@@ -113,7 +128,9 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
             async with stdio_server() as (read, write):
                 await server.run(read, write, server.create_initialization_options())
             return
-        app = build_http_app(server, runtime.grants, options.http)
+        receiver = runtime.events.receiver if runtime.events is not None else None
+        routes = [receiver.route(options.events.webhook_path)] if receiver is not None else []
+        app = build_http_app(server, runtime.grants, options.http, extra_routes=routes)
         logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, options.http.port)
         # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit is closed.
         await http_server(app, options.http).serve()

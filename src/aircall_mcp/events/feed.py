@@ -16,6 +16,7 @@ import anyio
 import mcp_types as types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aircall_mcp.events.receiver import WebhookReceiver
 from aircall_mcp.events.store import EventStore
 from aircall_mcp.events.visibility import RELAYED_EVENTS, may_receive, receivable_types, view
 from aircall_mcp.grants import Grant
@@ -91,6 +92,8 @@ class EventFeed:
 
     store: EventStore
     sleep: Sleep = anyio.sleep
+    # The receiver filling `store`, when this process receives deliveries (served over HTTP).
+    receiver: WebhookReceiver | None = None
 
     def offered(self, grant: Grant) -> bool:
         """Whether the agent is offered wait_for_events (and the events resource): it may receive some type."""
