@@ -31,6 +31,7 @@ from aircall_mcp.confirmation import Confirmations
 from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
 from aircall_mcp.errors import AircallError, SendStats
 from aircall_mcp.events import WAIT_FOR_EVENTS, WAIT_FOR_EVENTS_TOOL, EventFeed
+from aircall_mcp.events.resources import EventResources
 from aircall_mcp.grants import (
     Decision,
     Grant,
@@ -103,6 +104,14 @@ def build_server(runtime: Runtime) -> Server[Any]:
         tool = runner.tools.get(name)
         return None if tool is None else tool.input_schema
 
+    # The aircall://events resource, and its update notifications, exist only when events are received.
+    resources: dict[str, Any] = {}
+    if runtime.events is not None:
+        events = EventResources(runtime.events, runtime.grants.grant_for, lambda ctx: runner.caller(ctx).agent)
+        if runtime.events.receiver is not None:
+            runtime.events.receiver.listeners.append(events.notify)
+        resources = events.handlers()
+
     return _AircallServer(
         "aircall-mcp",
         version=__version__,
@@ -111,6 +120,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
         get_tool_input_schema=tool_input_schema,
+        **resources,
     )
 
 

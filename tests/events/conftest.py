@@ -101,7 +101,7 @@ class EventsHarness:
         return BasicCredentials.model_validate({"api_id": cfg.api_id, "api_token": cfg.api_token})
 
     @contextlib.asynccontextmanager
-    async def connect(self, agent: str, *, mode: str = "legacy") -> AsyncIterator[Client]:
+    async def connect(self, agent: str, *, mode: str = "legacy", **client_options: Any) -> AsyncIterator[Client]:
         """An MCP client served as `agent`, with the event feed."""
         async with AircallClient(self._credentials(), self.sandbox.base_url, limiter=False) as aircall:
             audit = AuditLog(self.audit_path)
@@ -111,10 +111,10 @@ class EventsHarness:
                 audit=audit,
                 transport="memory",
                 default_agent=agent,
-                events=EventFeed(self.store, sleep=self.timer.sleep),
+                events=EventFeed(self.store, sleep=self.timer.sleep, receiver=self.receiver),
             )
             try:
-                async with Client(build_server(runtime), mode=mode) as client:  # type: ignore[arg-type]
+                async with Client(build_server(runtime), mode=mode, **client_options) as client:  # type: ignore[arg-type]
                     yield client
             finally:
                 audit.close()

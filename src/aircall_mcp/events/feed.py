@@ -164,6 +164,20 @@ class EventFeed:
             group.start_soon(watch)
         return found, cursor
 
+    async def recent(self, grant: Grant, *, after: int, keep: int) -> tuple[list[dict[str, Any]], int]:
+        """The newest `keep` events after `after` this grant may see (oldest first), and the stream's cursor."""
+        found: list[dict[str, Any]] = []
+        cursor = after
+        while True:
+            batch, moved = await self._scan(grant, cursor, SCAN_BATCH, frozenset(RELAYED_EVENTS))
+            found = (found + batch)[-keep:]
+            if moved == cursor:
+                return found, cursor
+            cursor = moved
+
+    def render(self, body: Any) -> str:
+        return _compact(body)
+
     async def _scan(
         self, grant: Grant, cursor: int, max_events: int, wanted: frozenset[str]
     ) -> tuple[list[dict[str, Any]], int]:

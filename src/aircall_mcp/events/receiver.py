@@ -41,7 +41,7 @@ class ReceiverStats:
 
 
 class WebhookReceiver:
-    """The Starlette endpoint. `on_stored` is told of each new event (resource subscriptions)."""
+    """The Starlette endpoint. Each of `listeners` is told of each new event (resource subscriptions)."""
 
     def __init__(
         self,
@@ -49,12 +49,11 @@ class WebhookReceiver:
         tokens: WebhookTokens,
         *,
         max_body_bytes: int = MAX_DELIVERY_BYTES,
-        on_stored: OnStored | None = None,
     ) -> None:
         self.store = store
         self.tokens = tokens
         self.max_body_bytes = max_body_bytes
-        self.on_stored = on_stored
+        self.listeners: list[OnStored] = []
         self.stats = ReceiverStats()
 
     def route(self, path: str = WEBHOOK_PATH) -> Route:
@@ -97,9 +96,9 @@ class WebhookReceiver:
             self.stats.duplicates += 1
             return
         self.stats.stored += 1
-        if self.on_stored is not None:
+        for listener in self.listeners:
             try:
-                await self.on_stored(stored)
+                await listener(stored)
             except Exception:  # a subscriber that went away must not lose the event for the others
                 logger.exception("could not notify subscribers of event %s", event.identity)
 
