@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aircall_mcp.events.receiver import WebhookReceiver
 from aircall_mcp.events.store import EventStore
-from aircall_mcp.events.visibility import RELAYED_EVENTS, may_receive, receivable_types, view
+from aircall_mcp.events.visibility import RELAYED_EVENTS, may_receive, receivable_types, view_receivable
 from aircall_mcp.grants import Grant
 from aircall_mcp.shared import SharedStateUnavailable
 
@@ -141,7 +141,7 @@ class EventFeed:
         Waits up to `wait_seconds` for the first visible one. The cursor moves past events the agent may not see,
         so nobody re-scans them.
         """
-        wanted = frozenset(types)
+        wanted = frozenset(name for name in types if may_receive(grant, name))  # once per call, not per event
         events, cursor = await self._scan(grant, cursor, max_events, wanted)
         if events or wait_seconds <= 0:
             return events, cursor
@@ -169,7 +169,7 @@ class EventFeed:
         found: list[dict[str, Any]] = []
         cursor = after
         while True:
-            batch, moved = await self._scan(grant, cursor, SCAN_BATCH, frozenset(RELAYED_EVENTS))
+            batch, moved = await self._scan(grant, cursor, SCAN_BATCH, frozenset(receivable_types(grant)))
             found = (found + batch)[-keep:]
             if moved == cursor:
                 return found, cursor
@@ -187,7 +187,7 @@ class EventFeed:
             if not batch:
                 break
             for stored in batch:
-                visible = view(grant, stored) if stored.event.event in wanted else None
+                visible = view_receivable(grant, stored) if stored.event.event in wanted else None
                 if visible is not None:
                     shown.append(visible)
                 cursor = stored.seq
