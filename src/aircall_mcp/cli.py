@@ -30,6 +30,7 @@ ENV_AGENT = "AIRCALL_MCP_AGENT"
 ENV_GRANTS = "AIRCALL_MCP_GRANTS"
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
 ENV_WEBHOOK_TOKEN = "AIRCALL_WEBHOOK_TOKEN"  # noqa: S105 - the variable's name, not a secret
+ENV_REDIS_URL = "AIRCALL_MCP_REDIS_URL"
 
 
 class UsageError(Exception):
@@ -128,6 +129,9 @@ def _add_event_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--events-max", type=int, default=10_000, help="events kept (the oldest go first)")
     serve.add_argument("--events-max-age", type=float, default=86_400.0, help="seconds an event is kept")
     serve.add_argument(
+        "--redis-url", help=f"keep shared state (the event stream) in Redis, for several replicas (env {ENV_REDIS_URL})"
+    )
+    serve.add_argument(
         "--sandbox-calls-every", type=float, default=0.0, help="with --sandbox: simulate a call every N seconds"
     )
 
@@ -208,6 +212,7 @@ def _event_options(args: argparse.Namespace, env: Mapping[str, str]) -> EventOpt
         retention=retention,
         tokens=tuple(SecretStr(t) for t in tokens),
         sandbox_calls_every=args.sandbox_calls_every,
+        redis_url=SecretStr(redis_url) if (redis_url := args.redis_url or env.get(ENV_REDIS_URL)) else None,
     )
 
 

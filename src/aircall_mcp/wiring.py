@@ -20,6 +20,7 @@ from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.shared import SharedStateUnavailable
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -97,12 +98,21 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
             raise StartupError(f"cannot write the audit log {options.audit_path}: {exc}") from exc
         stack.callback(audit.close)
         events = None
-        if options.transport == "http" and options.events.enabled:
-            # Only an HTTP server can receive Aircall's deliveries.
-            receiver_url = f"http://{options.http.host}:{options.http.port}{options.events.webhook_path}"
-            events = await stack.enter_async_context(
-                running_events(options.events, client, sandbox=sandbox, receiver_url=receiver_url)
+        if options.events.enabled and (options.transport == "http" or options.events.redis_url is not None):
+            # Only an HTTP server receives Aircall's deliveries; over stdio, events come from Redis or not at all.
+            receiver_url = (
+                f"http://{options.http.host}:{options.http.port}{options.events.webhook_path}"
+                if options.transport == "http"
+                else None
             )
+            try:
+                events = await stack.enter_async_context(
+                    running_events(
+                        options.events, client, sandbox=sandbox, receiver_url=receiver_url, company=credentials.identity
+                    )
+                )
+            except SharedStateUnavailable as exc:
+                raise StartupError(f"cannot keep events in Redis: {exc}") from exc
         yield Runtime(
             client=client,
             grants=grants,

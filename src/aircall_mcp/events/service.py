@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio
@@ -16,9 +16,11 @@ from aircall_mcp.client import AircallClient
 from aircall_mcp.errors import AircallError
 from aircall_mcp.events.feed import EventFeed
 from aircall_mcp.events.receiver import MAX_DELIVERY_BYTES, WEBHOOK_PATH, WebhookReceiver
-from aircall_mcp.events.store import MemoryEventStore, Retention
+from aircall_mcp.events.redis_store import RedisEventStore
+from aircall_mcp.events.store import EventStore, MemoryEventStore, Retention
 from aircall_mcp.events.tokens import WebhookTokens, learn_tokens
 from aircall_mcp.sandbox import SandboxHandle
+from aircall_mcp.shared.redis_store import RedisStore
 
 logger = logging.getLogger("aircall_mcp.events")
 
@@ -36,14 +38,43 @@ class EventOptions:
     max_body_bytes: int = MAX_DELIVERY_BYTES
     # With the sandbox: simulate a call on a random number this often (seconds; 0 = only on request).
     sandbox_calls_every: float = 0.0
+    # Keep the stream in Redis, shared by every replica of this company (None: in this process).
+    redis_url: SecretStr | None = None
 
 
 @asynccontextmanager
 async def running_events(
-    options: EventOptions, client: AircallClient, *, sandbox: SandboxHandle | None, receiver_url: str
+    options: EventOptions,
+    client: AircallClient,
+    *,
+    sandbox: SandboxHandle | None,
+    receiver_url: str | None,
+    company: str,
 ) -> AsyncIterator[EventFeed]:
-    """The feed (with its receiver) for one served process; sandbox deliveries run in the background."""
-    store = MemoryEventStore(options.retention)
+    """The feed for one served process, with its receiver when `receiver_url` is given (HTTP); sandbox deliveries
+    run in the background. `company` names the Redis namespace (a hash, never a secret). Raises
+    SharedStateUnavailable when the Redis stream cannot be reached at start-up."""
+    async with AsyncExitStack() as stack:
+        store: EventStore
+        if options.redis_url is not None:
+            shared = RedisStore(options.redis_url.get_secret_value(), company)
+            stack.push_async_callback(shared.aclose)
+            await shared.ping()
+            store = RedisEventStore(shared, options.retention)
+            logger.info("events are kept in Redis at %s", shared.url)
+        else:
+            store = MemoryEventStore(options.retention)
+        if receiver_url is None:
+            yield EventFeed(store)
+            return
+        async with _receiving(options, client, store, sandbox=sandbox, receiver_url=receiver_url) as feed:
+            yield feed
+
+
+@asynccontextmanager
+async def _receiving(
+    options: EventOptions, client: AircallClient, store: EventStore, *, sandbox: SandboxHandle | None, receiver_url: str
+) -> AsyncIterator[EventFeed]:
     tokens = WebhookTokens(list(options.tokens))
     async with anyio.create_task_group() as group, httpx2.AsyncClient() as http:
         if sandbox is not None:
