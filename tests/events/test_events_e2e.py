@@ -251,3 +251,15 @@ async def test_each_wait_for_events_call_is_one_audit_line_with_the_count_and_id
     line = lines[0]
     assert (line["tool"], line["decision"], line["arguments"]["delivered"]) == ("wait_for_events", "allowed", 3)
     assert line["arguments"]["event_ids"][0] == f"call:{call.id}:call.created:{call.started_at}"
+
+
+async def test_reliability_a_cursor_from_before_a_restart_starts_again_from_the_oldest_kept_event(
+    events: EventsHarness,
+) -> None:
+    events.write_grant("reader", "areas: {calls: read}\nevents: [call.ended]\n")
+    events.sender.simulate_call(events.number_ids()[0])
+    await events.deliver()
+    async with events.connect("reader") as client:
+        seen = await wait_for_events(client, cursor="5000")
+
+    assert [e["event"] for e in seen["events"]] == ["call.ended"]

@@ -142,6 +142,10 @@ class EventFeed:
         so nobody re-scans them.
         """
         wanted = frozenset(name for name in types if may_receive(grant, name))  # once per call, not per event
+        if cursor > await self.store.last_seq():
+            # A cursor from before the stream restarted (a new process without Redis): start again from the oldest
+            # kept event rather than wait for the numbering to catch up. Deliveries are at least once anyway.
+            cursor = 0
         events, cursor = await self._scan(grant, cursor, max_events, wanted)
         if events or wait_seconds <= 0:
             return events, cursor
