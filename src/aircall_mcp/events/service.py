@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
@@ -85,6 +86,8 @@ async def _receiving(
             if options.sandbox_calls_every > 0:
                 group.start_soon(_simulate_calls, sandbox, options.sandbox_calls_every)
             logger.info("the sandbox delivers its webhooks to %s", receiver_url)
+            if urlsplit(receiver_url).port == 0:
+                logger.warning("with --port 0 the sandbox cannot know where to deliver: give a fixed --port for events")
         elif options.learn_tokens:
             try:
                 learned = await learn_tokens(client, tokens)
