@@ -15,7 +15,11 @@ import anyio
 from aircall_mcp import __version__, audit, grants
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.cli_support import BROKEN_PIPE_EXIT, add_log_level, silence_stdout, unknown_agent
-from aircall_mcp.errors import ConfigurationError
+from aircall_mcp.client import AircallClient
+from aircall_mcp.credentials import base_url_from_env, credentials_from_env
+from aircall_mcp.errors import AircallError, ConfigurationError
+from aircall_mcp.events import WEBHOOK_PATH
+from aircall_mcp.events.register import RegisterError, register_webhook
 from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
 from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
@@ -57,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         "init", help=f"write the example grants (default {DEFAULT_GRANTS_HELP}); never overwrites"
     )
     init.add_argument("--grants", type=Path, help=f"directory to write them to (env {ENV_GRANTS})")
+
+    webhooks = commands.add_parser("webhooks", help="the Aircall webhook that feeds live events").add_subparsers(
+        dest="webhooks_command", required=True
+    )
+    register = webhooks.add_parser("register", help="create (or find and complete) the webhook for PUBLIC_URL")
+    register.add_argument("--url", required=True, help=f"the public https URL of this server's {WEBHOOK_PATH}")
+    register.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
 
     sandbox = commands.add_parser("sandbox", help="run the local Aircall sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -131,6 +142,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _init(args, environ)
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command == "webhooks":
+            return _webhooks(args, environ)
         code = _grants(args, environ) if args.command == "grants" else _audit(args, environ)
         sys.stdout.flush()  # here, where a reader that went away (`| head`) is handled, not at exit
         return code
@@ -167,6 +180,28 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         anyio.run(serve, settings)
     except (StartupError, ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
+    return 0
+
+
+def _webhooks(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
+        credentials, base_url = credentials_from_env(env), base_url_from_env(env)
+    except ConfigurationError as exc:
+        raise UsageError(str(exc)) from None
+
+    async def register() -> list[str]:
+        async with AircallClient(credentials, base_url) as client:
+            return await register_webhook(client, args.url, dry_run=args.dry_run)
+
+    try:
+        lines = anyio.run(register)
+    except RegisterError as exc:
+        raise UsageError(str(exc)) from None
+    except AircallError as exc:
+        print(f"aircall-mcp: Aircall refused: {exc}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
     return 0
 
 

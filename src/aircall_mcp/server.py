@@ -42,6 +42,8 @@ from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
 from aircall_mcp.confirmation import Approval, Confirmations
 from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
 from aircall_mcp.errors import AircallError, RateLimitWaitTooLong, SendStats
+from aircall_mcp.events import WAIT_FOR_EVENTS, WAIT_FOR_EVENTS_TOOL, EventFeed
+from aircall_mcp.events.resources import EventResources
 from aircall_mcp.facts import DEFAULT_PER_PAGE
 from aircall_mcp.grants import (
     Decision,
@@ -98,6 +100,8 @@ class Runtime:
     catalogue: Sequence[Endpoint] = CATALOGUE
     confirmations: Confirmations = field(default_factory=Confirmations)
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Live Aircall events (wait_for_events, aircall://events), when the server receives webhooks.
+    events: EventFeed | None = None
     monotonic: Callable[[], float] = time.monotonic
     # A result's JSON is cut at an item boundary to stay within this many bytes.
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
@@ -122,6 +126,14 @@ def build_server(runtime: Runtime) -> Server[Any]:
         tool = runner.tools.get(name)
         return None if tool is None else tool.input_schema
 
+    # The aircall://events resource, and its update notifications, exist only when events are received.
+    resources: dict[str, Any] = {}
+    if runtime.events is not None:
+        events = EventResources(runtime.events, runtime.grants.grant_for, lambda ctx: runner.caller(ctx).agent)
+        if runtime.events.receiver is not None:
+            runtime.events.receiver.listeners.append(events.notify)
+        resources = events.handlers()
+
     return _AircallServer(
         "aircall-mcp",
         version=__version__,
@@ -130,6 +142,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
         get_tool_input_schema=tool_input_schema,
+        **resources,
     )
 
 
@@ -283,6 +296,8 @@ class ToolRunner:
         # Built once: every list and call reads these.
         self.tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
         self._endpoints = {ep.name: ep for ep in runtime.catalogue}
+        if runtime.events is not None:
+            self.tools[WAIT_FOR_EVENTS] = WAIT_FOR_EVENTS_TOOL
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
         self._shown: dict[str, tuple[str, ...]] = {}
@@ -311,6 +326,9 @@ class ToolRunner:
         if cached is not None and cached[0] is grant:
             return cached[1]
         names = tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
+        events = self.rt.events
+        if events is not None and events.offered(grant):
+            names = (*names, WAIT_FOR_EVENTS)
         self._visible_for[grant.agent] = (grant, names)
         return names
 
@@ -361,6 +379,8 @@ class ToolRunner:
         grant = await self.rt.grants.current(agent)
         subject = replace(subject, grant=grant)
         await self._tell_if_tools_changed(ctx, agent, grant)
+        if params.name == WAIT_FOR_EVENTS and self.rt.events is not None:
+            return await self._wait_for_events(self.rt.events, subject, params)
         endpoint = self._endpoints.get(params.name)
         if endpoint is None:
             reason = f"There is no tool named {_quoted(params.name)}; call tools/list for the tools this agent may use."
@@ -517,6 +537,23 @@ class ToolRunner:
             cut_note = f"result cut to {cut.kept} of {cut.total} {where} to stay within {bound} bytes"
             outcome = replace(outcome, note="; ".join(filter(None, (outcome.note, cut_note))))
         return replace(outcome, result=result, text=text)
+
+    async def _wait_for_events(
+        self, events: EventFeed, subject: Subject, params: types.CallToolRequestParams
+    ) -> Outcome:
+        """Not an Aircall call: the event feed answers, and its one outcome line records what it delivered."""
+        assert subject.grant is not None  # set by _call before it gets here
+        answer = await events.call(subject.grant, dict(params.arguments or {}))
+        subject = replace(subject, action="wait for Aircall events", arguments=answer.audit_arguments)
+        text = "".join(c.text for c in answer.result.content if isinstance(c, types.TextContent))
+        decision: Verdict = (
+            "denied" if answer.decision == "denied" else "invalid" if answer.decision == "invalid" else "allowed"
+        )
+        if answer.result.is_error:
+            return Outcome(subject=subject, decision=decision, rule=answer.rule, reason=answer.reason, message=text)
+        return Outcome(
+            subject=subject, decision=decision, rule=answer.rule, result=answer.result.structured_content, text=text
+        )
 
     async def _finish(self, outcome: Outcome) -> types.CallToolResult:
         """Write the call's one outcome line, then answer; no answer goes back before its line is written."""

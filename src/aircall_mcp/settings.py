@@ -99,6 +99,31 @@ class HttpSettings(BaseModel):
     _anonymous_token: str = PrivateAttr(default_factory=lambda: secrets.token_urlsafe(32))
 
 
+class EventSettings(BaseModel):
+    """Live Aircall events: the webhook receiver (HTTP) and the stream kept for `wait_for_events`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    disabled: Annotated[bool, Source("--no-events", "AIRCALL_MCP_NO_EVENTS")] = Field(
+        False, description="receive no webhooks and offer no wait_for_events"
+    )
+    webhook_path: Annotated[str, Source("--webhook-path", "AIRCALL_MCP_WEBHOOK_PATH")] = Field(
+        "/aircall/webhooks", pattern=r"^/[^\s?#]*$", description="where Aircall delivers webhooks (HTTP)"
+    )
+    max_events: Annotated[int, Source("--events-max", "AIRCALL_MCP_EVENTS_MAX")] = Field(
+        10_000, ge=1, description="events kept (the oldest go first)"
+    )
+    max_age_seconds: Annotated[float, Source("--events-max-age", "AIRCALL_MCP_EVENTS_MAX_AGE")] = Field(
+        86_400.0, gt=0, description="seconds an event is kept (also the window in which a repeat is dropped)"
+    )
+    tokens: Annotated[tuple[SecretStr, ...], Source(env="AIRCALL_WEBHOOK_TOKEN")] = Field(
+        (), description="tokens of the Aircall webhooks whose deliveries are accepted (comma-separated)", repr=False
+    )
+    sandbox_calls_every: Annotated[float, Source("--sandbox-calls-every", "AIRCALL_MCP_SANDBOX_CALLS_EVERY")] = Field(
+        0.0, ge=0, description="with --sandbox: simulate a call every N seconds (0: only on request)"
+    )
+
+
 class OAuthOptions(BaseModel):
     """OAuth 2.1 for hosted agents (`--transport http`): the identity provider this server trusts."""
 
@@ -200,7 +225,11 @@ class Settings(BaseModel):
     base_url: Annotated[str, Source(env=ENV_BASE_URL)] = Field(
         DEFAULT_BASE_URL, description="Aircall base URL (a proxy, or a sandbox run apart)"
     )
+    redis_url: Annotated[SecretStr | None, Source("--redis-url", "AIRCALL_MCP_REDIS_URL")] = Field(
+        None, description="keep shared state (events) in Redis, for several replicas (redis:// or rediss://)"
+    )
     http: HttpSettings = Field(default_factory=HttpSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
     oauth: OAuthOptions = Field(default_factory=OAuthOptions)
     # Filled by `from_sources` from the environment unless --sandbox; never shown, never a flag.
     credentials: Credentials | None = Field(None, repr=False)

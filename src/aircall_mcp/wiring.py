@@ -12,6 +12,8 @@ from aircall_mcp.audit import AuditLog, AuditUnavailable
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials
 from aircall_mcp.errors import ConfigurationError
+from aircall_mcp.events import Retention
+from aircall_mcp.events.service import EventOptions, running_events
 from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import build_http_app, check_settings, http_server
 from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
@@ -21,6 +23,7 @@ from aircall_mcp.ratelimit import CompanyLimiter
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 from aircall_mcp.settings import Settings
+from aircall_mcp.shared import SharedStateUnavailable
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -54,6 +57,7 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
 
     async with AsyncExitStack() as stack:
         credentials: Credentials
+        sandbox = None
         if settings.sandbox:
             sandbox = await stack.enter_async_context(running_sandbox(SandboxConfig()))
             credentials = BasicCredentials.model_validate(
@@ -81,6 +85,23 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
         except (AuditUnavailable, OSError) as exc:
             raise StartupError(f"cannot write the audit log {audit_path}: {exc}") from exc
         stack.callback(audit.close)
+        events = None
+        options = event_options(settings)
+        if options.enabled and (settings.transport == "http" or options.redis_url is not None):
+            # Only an HTTP server receives Aircall's deliveries; over stdio, events come from Redis or not at all.
+            receiver_url = (
+                f"http://{settings.http.host}:{settings.http.port}{options.webhook_path}"
+                if settings.transport == "http"
+                else None
+            )
+            try:
+                events = await stack.enter_async_context(
+                    running_events(
+                        options, client, sandbox=sandbox, receiver_url=receiver_url, company=credentials.identity
+                    )
+                )
+            except SharedStateUnavailable as exc:
+                raise StartupError(f"cannot keep events in Redis: {exc}") from exc
         yield Runtime(
             client=client,
             grants=grants,
@@ -88,7 +109,21 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
             transport=settings.transport,
             default_agent=default_agent,
             max_result_bytes=settings.max_result_bytes,
+            events=events,
         )
+
+
+def event_options(settings: Settings) -> EventOptions:
+    """How this process receives and keeps live events, from the settings."""
+    events = settings.events
+    return EventOptions(
+        enabled=not events.disabled,
+        webhook_path=events.webhook_path,
+        retention=Retention(max_events=events.max_events, max_age_seconds=events.max_age_seconds),
+        tokens=events.tokens,
+        sandbox_calls_every=events.sandbox_calls_every,
+        redis_url=settings.redis_url,
+    )
 
 
 def oauth_settings(settings: Settings) -> OAuthSettings | None:
@@ -118,7 +153,11 @@ async def serve(settings: Settings) -> None:
                         edge = await stack.enter_async_context(oauth_edge(oauth, runtime.grants, runtime.audit))
                     except OAuthStartupError as exc:
                         raise StartupError(str(exc)) from exc
-                app = build_http_app(build_server(runtime), runtime.grants, settings.http, oauth=edge)
+                receiver = runtime.events.receiver if runtime.events is not None else None
+                routes = [receiver.route(settings.events.webhook_path)] if receiver is not None else []
+                app = build_http_app(
+                    build_server(runtime), runtime.grants, settings.http, oauth=edge, extra_routes=routes
+                )
                 port = listener.getsockname()[1]
                 logger.info("serving Streamable HTTP at http://%s:%d/mcp", settings.http.host, port)
                 # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.

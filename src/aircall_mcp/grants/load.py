@@ -26,6 +26,7 @@ import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
 from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, Problem, Redaction
+from aircall_mcp.sandbox.events import ALL_EVENTS, KNOWN_EVENTS
 
 # fullmatch only: `$` would also accept a trailing newline ("ok\n"), which is not the agent "ok".
 AGENT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -42,6 +43,7 @@ TOP_KEYS = (
     "quota",
     "tokens",
     "oauth",
+    "events",
 )
 TOOL_LIST_KEYS = ("allow", "deny", "confirm")
 SCOPE_KEYS = ("numbers",)
@@ -391,6 +393,7 @@ class _Checker:
             quota_per_minute=self.quota(data.get("quota")),
             token_hashes=self.tokens(data.get("tokens")),
             oauth=self.oauth(data.get("oauth")),
+            events=self.events(data.get("events")),
             source=source,
         )
 
@@ -494,6 +497,19 @@ class _Checker:
             return int(per_minute)
         self.add("quota.per_minute", f"expected a whole number of requests above 0, got {quoted(per_minute)}")
         return None
+
+    def events(self, value: object) -> frozenset[str] | None:
+        if value is None:
+            return None
+        chosen: set[str] = set()
+        for key, item in self.items("events", value, "events: [call.ended, call.tagged]"):
+            if isinstance(item, str) and item in KNOWN_EVENTS:
+                chosen.add(item)
+            else:
+                close = difflib.get_close_matches(str(item), ALL_EVENTS, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "use Aircall event names such as call.ended"
+                self.add(key, f"unknown event {item!r}", hint=hint)
+        return frozenset(chosen)
 
     def tokens(self, value: object) -> frozenset[str]:
         hashes: set[str] = set()

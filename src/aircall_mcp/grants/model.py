@@ -94,6 +94,7 @@ class Grant:
     scope_numbers: Aircall number ids whose calls the agent may see and act on; None = every number.
     phone_region: the region (ISO 3166 alpha-2, e.g. "FR") whose national formats redaction reads phone
         numbers in free text as; None = any digit run shaped like a phone number is masked.
+    events: the webhook event types the agent may receive; None = every type its areas allow.
     denied_because: set only on a deny-all grant (missing, broken or invalid file), says why.
     """
 
@@ -108,6 +109,7 @@ class Grant:
     redact: frozenset[Redaction] = frozenset()
     phone_region: str | None = None
     quota_per_minute: int | None = None
+    events: frozenset[str] | None = None
     # Hashes are not secrets, but they identify credentials: keep them out of reprs and logs.
     token_hashes: frozenset[str] = field(default=frozenset(), repr=False)
     oauth: OAuthPrincipals = field(default_factory=OAuthPrincipals)

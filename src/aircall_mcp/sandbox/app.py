@@ -30,6 +30,7 @@ from aircall_mcp.sandbox.ratelimit import RateWindow
 from aircall_mcp.sandbox.recorder import RecordedRequest
 from aircall_mcp.sandbox.routes import resolve
 from aircall_mcp.sandbox.seed import build_workspace
+from aircall_mcp.sandbox.webhook_delivery import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,13 @@ class Sandbox:
             cfg.reset_header_decimals,
             reset_in_milliseconds=cfg.reset_header_milliseconds,
             headers_only_on_429=cfg.rate_headers_only_on_429,
+        )
+        self.webhooks = WebhookSender(
+            self.state,
+            seed=cfg.seed,
+            clock=cfg.clock,
+            duplicate_rate=cfg.webhook_duplicate_rate,
+            reorder_rate=cfg.webhook_reorder_rate,
         )
         self._basic = f"{cfg.api_id}:{cfg.api_token}".encode()
         self._bearer = cfg.access_token.encode()
@@ -124,6 +132,8 @@ class Sandbox:
         if fault.kind is FaultKind.DROP and not fault.after_apply:
             return DROPPED
         reply = self._dispatch(request, query, body)
+        if 200 <= reply.status < 300 and request.method != "GET":
+            self.webhooks.after_write(request.method, request.url.path, reply.body)  # as Aircall would notify it
         if fault.kind is FaultKind.DROP:
             return DROPPED
         return Reply(reply.status, reply.body, {**reply.headers, **rate.headers})

@@ -38,6 +38,9 @@ class SandboxConfig:
     reset_header_decimals: int = 0
     pagination_cap: int = PAGINATION_CAP
     company_name: str = "Lumen & Co"
+    # Webhook deliveries (webhook_delivery.py): how often one is sent twice, or overtakes the one before it.
+    webhook_duplicate_rate: float = 0.05
+    webhook_reorder_rate: float = 0.05
     clock: Callable[[], float] = field(default=time.time, repr=False)
     # The status of every successful create: 201 as the reference documents, or 200 as recorded traffic shows
     # (create contact, team, tag, webhook and user answered 200). Clients must accept any 2xx.
