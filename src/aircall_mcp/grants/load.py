@@ -21,7 +21,7 @@ AGENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOKEN_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 TOP_KEYS = ("description", "areas", "tools", "constraints", "scope", "redact", "quota", "tokens", "oauth")
-TOOL_LIST_KEYS = ("allow", "deny", "confirm")
+TOOL_LIST_KEYS = ("allow", "deny", "confirm", "approve")
 SCOPE_KEYS = ("numbers",)
 QUOTA_KEYS = ("per_minute",)
 OAUTH_KEYS = ("clients", "subjects", "groups")
@@ -180,6 +180,7 @@ class _Checker:
             allow=self.tool_set("tools.allow", tools.get("allow")),
             deny=self.tool_set("tools.deny", tools.get("deny")),
             confirm=self.tool_set("tools.confirm", tools.get("confirm")),
+            approve=self.tool_set("tools.approve", tools.get("approve")),
             constraints=self.constraints(data.get("constraints")),
             scope_numbers=self.scope(data.get("scope")),
             redact=self.redactions(data.get("redact")),
