@@ -35,6 +35,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ValidationError
 
 from aircall_mcp import __version__
+from aircall_mcp.approvals import ApprovalGate, CallToApprove
 from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable, Phase, Transport
 from aircall_mcp.audit import Decision as Verdict
 from aircall_mcp.catalogue import CATALOGUE, action_text, build_request, to_mcp_tool
@@ -100,6 +101,8 @@ class Runtime:
     default_agent: str | None = None
     catalogue: Sequence[Endpoint] = CATALOGUE
     confirmations: Confirmations = field(default_factory=Confirmations)
+    # The operators' approval queue for tools.approve; None refuses those calls (fail closed).
+    approvals: ApprovalGate | None = None
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     monotonic: Callable[[], float] = time.monotonic
     # A result's JSON is cut at an item boundary to stay within this many bytes.
@@ -392,17 +395,29 @@ class ToolRunner:
             return _refused(subject, decision)
 
         verdict: Verdict = "allowed"
-        if decision.needs_confirmation:
-            question = f"Agent {agent!r} wants to {action} ({endpoint.name}). Allow it?"
-            answer = await self.rt.confirmations.consult(ctx, params, agent, question)
-            if isinstance(answer, types.InputRequiredResult):
-                return answer
-            if answer is not Approval.APPROVED:
+        note: str | None = None
+        if decision.needs_confirmation or decision.needs_approval:
+            answer = Approval.CANNOT_ASK
+            if decision.needs_confirmation:
+                question = f"Agent {agent!r} wants to {action} ({endpoint.name}). Allow it?"
+                consulted = await self.rt.confirmations.consult(ctx, params, agent, question)
+                if isinstance(consulted, types.InputRequiredResult):
+                    return consulted
+                answer = consulted
+            if answer is Approval.APPROVED:
+                verdict = "confirmed"
+            elif decision.needs_approval and answer is Approval.CANNOT_ASK:
+                # Nobody at the client to ask: the operators' approval queue decides (tools.approve).
+                gated = await self._operator_approval(ctx, subject, decision)
+                if isinstance(gated, Outcome):
+                    return gated
+                verdict, note = "approved", gated
+            else:
                 return self._unconfirmed(subject, decision, answer)
-            verdict = "confirmed"
 
         subject = replace(subject, request=build_request(endpoint, args))
-        return await self._send(ctx, subject, args, verdict=verdict, rule=decision.rule, fetched=fetched)
+        sent = await self._send(ctx, subject, args, verdict=verdict, rule=decision.rule, fetched=fetched)
+        return replace(sent, note="; ".join(filter(None, (note, sent.note)))) if note else sent
 
     async def _send(
         self,
@@ -546,6 +561,42 @@ class ToolRunner:
         if outcome.error_kind == "internal":
             message = f"{message} (audit event {event_id}); nothing more is known."
         return tool_error(subject.mask(message))
+
+    async def _operator_approval(
+        self, ctx: ServerRequestContext[Any], subject: Subject, decision: Decision
+    ) -> Outcome | str:
+        """tools.approve: the approval queue's answer; the note "approval <id> executed" when the call may go."""
+        gate, grant = self.rt.approvals, subject.grant
+        assert grant is not None
+        if gate is None:
+            reason = "this agent's grant needs an operator's approval and no approval queue is configured"
+            return Outcome(
+                subject=subject,
+                decision="unconfirmed",
+                rule="tools.approve",
+                reason=reason,
+                message=f"Refused: {reason}; nothing was sent to Aircall.",
+            )
+        call = CallToApprove(
+            agent=subject.caller.agent,
+            tool=subject.tool,
+            transport=subject.caller.transport,
+            arguments=subject.arguments,
+            masked=redact_arguments(grant, subject.arguments),
+            action=subject.mask(subject.action or f"call {subject.tool}"),
+        )
+        answer = await gate.consider(call, self.rt.audit, ctx.session.report_progress)
+        if answer.verdict == "approved":
+            return f"{answer.note} executed"
+        verdicts: dict[str, Verdict] = {"pending": "pending", "declined": "declined", "expired": "expired"}
+        return Outcome(
+            subject=subject,
+            decision=verdicts.get(answer.verdict, "unconfirmed"),
+            rule="tools.approve",
+            reason=answer.reason,
+            message=answer.message,
+            note=answer.note,
+        )
 
     def _unconfirmed(self, subject: Subject, decision: Decision, answer: Approval) -> Outcome:
         """A confirmation that did not come: a person's no and a client that cannot ask are told apart."""
