@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -13,6 +14,8 @@ import anyio
 from pydantic import SecretStr
 
 from aircall_mcp import __version__, audit, errors, grants
+from aircall_mcp.approvals import ApprovalQueue, ApprovalsUnavailable
+from aircall_mcp.approvals.operator import approvals_command
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.cli_support import (
     BROKEN_PIPE_EXIT,
@@ -34,7 +37,7 @@ from aircall_mcp.locations import (
 )
 from aircall_mcp.oauth import OAuthSettings
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
-from aircall_mcp.wiring import ServeOptions, StartupError, serve
+from aircall_mcp.wiring import ServeOptions, StartupError, approvals_backend, serve
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -44,6 +47,9 @@ ENV_OAUTH_ISSUER = "AIRCALL_MCP_OAUTH_ISSUER"
 ENV_RESOURCE_URL = "AIRCALL_MCP_RESOURCE_URL"
 ENV_OAUTH_CLIENT_ID = "AIRCALL_MCP_OAUTH_CLIENT_ID"
 ENV_OAUTH_CLIENT_SECRET = "AIRCALL_MCP_OAUTH_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+ENV_REDIS_URL = "AIRCALL_MCP_REDIS_URL"
+ENV_OPERATOR_TOKEN = "AIRCALL_MCP_OPERATOR_TOKEN"  # noqa: S105 - the variable's name, not a secret
+ENV_NOTIFY_URL = "AIRCALL_MCP_APPROVALS_NOTIFY_URL"
 
 
 class UsageError(Exception):
@@ -82,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--rate-limit", type=int, default=120, help="requests a minute assumed until Aircall says")
     serve.add_argument("--max-wait", type=float, default=30.0, help="longest rate-limit wait before a call fails (s)")
+    _add_approvals_options(serve)
     _add_http_options(serve)
 
     init = commands.add_parser(
@@ -108,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("agent")
     token.add_argument("--grants", type=Path)
 
+    approvals = commands.add_parser(
+        "approvals", help="list, show, approve or deny calls waiting for an operator (tools.approve)"
+    )
+    approvals.add_argument("approvals_command", choices=["list", "show", "approve", "deny"])
+    approvals.add_argument("approval_id", nargs="?", help="the approval's id (apr_...), for show/approve/deny")
+    approvals.add_argument("--reason", help="why (recorded in the audit and told to the agent)")
+    approvals.add_argument("--by", help="who decides (default: the login name)")
+    approvals.add_argument("--json", action="store_true", help="list as JSON")
+    approvals.add_argument("--redis-url", help=f"the server's Redis, if it keeps approvals there (env {ENV_REDIS_URL})")
+    approvals.add_argument("--audit-log", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG})")
+
     audit = commands.add_parser("audit", help="read the audit trail").add_subparsers(
         dest="audit_command", required=True
     )
@@ -122,6 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--decision")
     add_log_level(parser)
     return parser
+
+
+def _add_approvals_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("operator approvals (tools.approve)")
+    group.add_argument("--redis-url", help=f"keep approvals in Redis, shared by replicas (env {ENV_REDIS_URL})")
+    group.add_argument("--approvals-wait", type=float, default=20.0, help="how long a call waits for an operator (s)")
+    group.add_argument("--approvals-ttl", type=float, default=3600.0, help="how long an approval stays valid (s)")
+    group.add_argument(
+        "--approvals-notify-url", help=f"POST each new approval here, Slack webhook shaped (env {ENV_NOTIFY_URL})"
+    )
 
 
 def _add_http_options(serve: argparse.ArgumentParser) -> None:
@@ -167,6 +195,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _init(args, environ)
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command == "approvals":
+            return _approvals(args, environ)
         code = _grants(args, environ) if args.command == "grants" else _audit(args, environ)
         sys.stdout.flush()  # here, where a reader that went away (`| head`) is handled, not at exit
         return code
@@ -219,12 +249,56 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             graceful_shutdown_seconds=args.shutdown_grace,
         ),
         oauth=_oauth_settings(args, env),
+        redis_url=_secret(args.redis_url or env.get(ENV_REDIS_URL)),
+        approvals_wait_seconds=args.approvals_wait,
+        approvals_ttl_seconds=args.approvals_ttl,
+        approvals_notify_url=_secret(args.approvals_notify_url or env.get(ENV_NOTIFY_URL)),
+        operator_token=_secret(env.get(ENV_OPERATOR_TOKEN)),
     )
     try:
         anyio.run(serve, options, env)
     except (StartupError, ConfigurationError, errors.ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
     return 0
+
+
+def _secret(value: str | None) -> SecretStr | None:
+    return SecretStr(value) if value else None
+
+
+def _approvals(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.approvals_command != "list" and not args.approval_id:
+        raise UsageError(
+            f"approvals {args.approvals_command} needs the approval's id (see `aircall-mcp approvals list`)"
+        )
+    audit_path = Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env))
+    backend = approvals_backend(None, _secret(args.redis_url or env.get(ENV_REDIS_URL)), env)
+
+    async def run() -> int:
+        # Opened only to decide: listing must work where the audit log is not writable.
+        log = audit.AuditLog(audit_path)
+        try:
+            return await approvals_command(
+                ApprovalQueue(backend),
+                log,
+                args.approvals_command,
+                approval_id=args.approval_id,
+                by=args.by or getpass.getuser(),
+                reason=args.reason,
+                as_json=args.json,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
+        finally:
+            log.close()
+            await backend.aclose()
+
+    try:
+        code = anyio.run(run)
+    except (ApprovalsUnavailable, audit.AuditUnavailable) as exc:
+        raise UsageError(str(exc)) from exc
+    sys.stdout.flush()
+    return code
 
 
 def _oauth_settings(args: argparse.Namespace, env: Mapping[str, str]) -> OAuthSettings | None:

@@ -8,7 +8,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,13 +184,18 @@ class DrainableApp:
 
 
 def build_http_app(
-    server: Server[Any], grants: GrantStore, settings: HttpSettings, *, oauth: OAuthEdge | None = None
+    server: Server[Any],
+    grants: GrantStore,
+    settings: HttpSettings,
+    *,
+    oauth: OAuthEdge | None = None,
+    extra_routes: Sequence[Route] = (),
 ) -> DrainableApp:
     """The Streamable HTTP app at /mcp, with bearer auth from grant files (and OAuth when configured), /healthz,
-    and Host/Origin checks."""
+    and Host/Origin checks. `extra_routes` (the operator approvals route) carry their own authentication."""
     check_settings(settings)
     verifier = GrantTokenVerifier(grants, settings, oauth)
-    routes = [Route("/healthz", _healthz, methods=["GET"])]
+    routes = [Route("/healthz", _healthz, methods=["GET"]), *extra_routes]
     if oauth is None:
         # No resource_server_url: with static tokens we advertise no OAuth metadata, because clients that see it
         # (Claude Code among them) drop their configured Authorization header and start an OAuth flow.

@@ -10,7 +10,18 @@ from pathlib import Path
 from typing import Literal
 
 from mcp.server.stdio import stdio_server
+from pydantic import SecretStr
 
+from aircall_mcp.approvals import (
+    ApprovalGate,
+    ApprovalQueue,
+    Backend,
+    FileBackend,
+    Notifier,
+    RedisBackend,
+    default_approvals_dir,
+)
+from aircall_mcp.approvals.operator import operator_routes
 from aircall_mcp.audit import AuditLog, AuditUnavailable, FsyncPolicy
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, base_url_from_env, credentials_from_env
@@ -46,6 +57,21 @@ class ServeOptions:
     http: HttpSettings = field(default_factory=HttpSettings)
     # OAuth 2.1 tokens from the company's identity provider (HTTP only); static tokens keep working beside it.
     oauth: OAuthSettings | None = None
+    # Operator approvals (tools.approve): the queue's file store directory, or Redis when redis_url is set.
+    approvals_dir: Path | None = None
+    redis_url: SecretStr | None = None
+    approvals_wait_seconds: float = 20.0
+    approvals_ttl_seconds: float = 3600.0
+    approvals_notify_url: SecretStr | None = None
+    # HTTP only: the bearer token of the operator route (/operator/approvals); not an agent token.
+    operator_token: SecretStr | None = None
+
+
+def approvals_backend(approvals_dir: Path | None, redis_url: SecretStr | None, env: Mapping[str, str]) -> Backend:
+    """The server's and the CLI's one way of finding the approval queue: Redis if named, else the file store."""
+    if redis_url is not None:
+        return RedisBackend(redis_url.get_secret_value())
+    return FileBackend(approvals_dir or default_approvals_dir(env))
 
 
 @asynccontextmanager
@@ -90,7 +116,7 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
             fsync=options.audit_fsync,
             also_stderr=options.audit_stderr,
             required=options.audit_required,
-            secrets=[*credentials.secrets(), *grants.token_hashes()],
+            secrets=[*credentials.secrets(), *grants.token_hashes(), *_option_secrets(options)],
         )
         try:
             if options.audit_dir_create:
@@ -99,9 +125,27 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
         except (AuditUnavailable, OSError) as exc:
             raise StartupError(f"cannot write the audit log {options.audit_path}: {exc}") from exc
         stack.callback(audit.close)
-        yield Runtime(
-            client=client, grants=grants, audit=audit, transport=options.transport, default_agent=default_agent
+        backend = approvals_backend(options.approvals_dir, options.redis_url, env)
+        stack.push_async_callback(backend.aclose)
+        notify_url = options.approvals_notify_url
+        gate = ApprovalGate(
+            ApprovalQueue(backend, ttl_seconds=options.approvals_ttl_seconds),
+            wait_seconds=options.approvals_wait_seconds,
+            notifier=Notifier(notify_url.get_secret_value()) if notify_url is not None else None,
         )
+        yield Runtime(
+            client=client,
+            grants=grants,
+            audit=audit,
+            transport=options.transport,
+            default_agent=default_agent,
+            approvals=gate,
+        )
+
+
+def _option_secrets(options: ServeOptions) -> list[str]:
+    values = (options.redis_url, options.approvals_notify_url, options.operator_token)
+    return [value.get_secret_value() for value in values if value is not None]
 
 
 async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
@@ -125,7 +169,14 @@ async def serve(options: ServeOptions, env: Mapping[str, str]) -> None:
                         edge = await stack.enter_async_context(oauth_edge(options.oauth, runtime.grants, runtime.audit))
                     except OAuthStartupError as exc:
                         raise StartupError(str(exc)) from exc
-                app = build_http_app(build_server(runtime), runtime.grants, options.http, oauth=edge)
+                operator = (
+                    operator_routes(runtime.approvals.queue, runtime.audit, options.operator_token)
+                    if options.operator_token is not None and runtime.approvals is not None
+                    else []
+                )
+                app = build_http_app(
+                    build_server(runtime), runtime.grants, options.http, oauth=edge, extra_routes=operator
+                )
                 port = listener.getsockname()[1]
                 logger.info("serving Streamable HTTP at http://%s:%d/mcp", options.http.host, port)
                 # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.
