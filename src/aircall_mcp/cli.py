@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sys
@@ -25,6 +26,7 @@ from aircall_mcp.cli_support import (
     silence_stdout,
     unknown_agent,
 )
+from aircall_mcp.grants import simulate as simulation
 from aircall_mcp.http import ConfigurationError, HttpSettings
 from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
@@ -111,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     show = grants.add_parser("show", help="explain in plain English what an agent can and cannot do")
     show.add_argument("agent")
     show.add_argument("--grants", type=Path)
+    simulate = grants.add_parser(
+        "simulate", help="replay an agent's recorded calls through a new grant; non-zero exit if any would be denied"
+    )
+    simulate.add_argument("agent")
+    simulate.add_argument("--grant", type=Path, required=True, help="the new grant file (YAML) to try")
+    simulate.add_argument("--audit", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG}; default as serve)")
+    simulate.add_argument("--since", help="only calls of the last 7d, 12h, 30m, 2w...")
+    simulate.add_argument("--json", action="store_true", help="the report as JSON")
     token = grants.add_parser("token", help="mint a bearer token for an agent (printed once)")
     token.add_argument("agent")
     token.add_argument("--grants", type=Path)
@@ -338,6 +348,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.grants_command == "simulate":
+        return _simulate(args, env)
     directory = _grants_dir(args, env, check=args.grants_command != "token")
     if args.grants_command == "check":
         problems, ok = grants.check_directory(directory, CATALOGUE)
@@ -357,6 +369,31 @@ def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     print(f"Bearer token for {args.agent} (shown once, store it in the agent's secret store):\n\n  {token}\n")
     print(f"Add this line under `tokens:` in {directory / (args.agent + '.yaml')}:\n\n  - {line}")
     return 0
+
+
+def _simulate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    problem = grants.agent_name_problem(args.agent)
+    if problem is not None:
+        raise UsageError(problem)
+    try:
+        text = args.grant.read_text(encoding="utf-8")
+        grant = grants.parse_grant(text, agent=args.agent, catalogue=CATALOGUE, source=args.grant)
+        since = simulation.since_moment(args.since)
+    except OSError as exc:
+        raise UsageError(f"cannot read the grant file {args.grant}: {exc.strerror or exc}") from exc
+    except (grants.GrantError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    audit_path = Path(args.audit or env.get(ENV_AUDIT_LOG) or default_audit_path(env))
+    try:
+        lines = simulation.read_audit(audit_path)
+    except OSError as exc:
+        raise UsageError(f"cannot read the audit file {audit_path}: {exc.strerror or exc}") from exc
+    result = simulation.simulate(grant, CATALOGUE, lines, since=since)
+    if args.json:
+        print(json.dumps(result.as_json(), indent=1, ensure_ascii=False))
+    else:
+        simulation.report(result, sys.stdout)
+    return 1 if result.newly_denied else 0
 
 
 def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
