@@ -11,7 +11,7 @@ import anyio
 import mcp_types as types
 from mcp import Client
 
-from aircall_mcp.approvals import ApprovalGate, ApprovalQueue, FileBackend, record_decision
+from aircall_mcp.approvals import ApprovalGate, ApprovalQueue, FileBackend, RedisBackend, record_decision
 from aircall_mcp.audit import AuditLog
 from tests.server.conftest import Harness
 
@@ -219,3 +219,20 @@ async def test_security_approve_tool_without_a_queue_is_refused_unsent(harness: 
     assert result.is_error
     assert "no approval queue is configured" in text(result)
     assert deletes(harness) == []
+
+
+async def test_reliability_approval_queue_on_a_lost_redis_fails_closed(harness: Harness, redis_server: Any) -> None:
+    harness.write_grant("unattended", APPROVING_GRANT)
+    backend = RedisBackend(redis_server.url, timeout_seconds=0.5)
+    queue = ApprovalQueue(backend)
+    tag = tag_ids(harness)[0]
+    async with served(harness, queue) as client:
+        await client.call_tool("delete_tag", {"tag_id": tag})
+        await queue.decide(await pending_id(queue), approve=True, by="ops")
+        redis_server.stop()
+        result = await client.call_tool("delete_tag", {"tag_id": tag})
+    await backend.aclose()
+    assert result.is_error
+    assert "the approval queue cannot be reached; nothing was sent to Aircall" in text(result)
+    assert deletes(harness) == []
+    assert steps(harness)[-1] == ("outcome", "unconfirmed")

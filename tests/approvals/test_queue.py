@@ -20,6 +20,7 @@ from aircall_mcp.approvals import (
     RedisBackend,
     arguments_hash,
 )
+from aircall_mcp.cli import main
 
 
 class Clock:
@@ -184,4 +185,20 @@ async def test_reliability_redis_lost_fails_closed(redis_server: Any) -> None:
     redis_server.stop()
     with pytest.raises(ApprovalsUnavailable, match="is unavailable"):
         await queue.claim(approval.id)
+    await backend.aclose()
+
+
+async def test_cli_reads_and_decides_the_servers_redis_queue_with_only_the_url(
+    redis_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = RedisBackend(redis_server.url)
+    approval = (await ask(ApprovalQueue(backend))).approval
+    env = {"AIRCALL_MCP_REDIS_URL": redis_server.url, "XDG_STATE_HOME": str(tmp_path / "state")}
+    audit = str(tmp_path / "audit.jsonl")
+    assert await anyio.to_thread.run_sync(lambda: main(["approvals", "list", "--audit-log", audit], env=env)) == 0
+    assert approval.id in capsys.readouterr().out
+    argv = ["approvals", "approve", approval.id, "--by", "ops", "--audit-log", audit]
+    assert await anyio.to_thread.run_sync(lambda: main(argv, env=env)) == 0
+    assert (await ApprovalQueue(backend).get(approval.id)).state == "approved"  # type: ignore[union-attr]
+    assert not (tmp_path / "state" / "aircall-mcp" / "approvals").exists()  # Redis only, no file store
     await backend.aclose()
