@@ -235,6 +235,8 @@ def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.approvals_wait < 0 or args.approvals_ttl <= 0:
+        raise UsageError("--approvals-wait must be 0 or more seconds and --approvals-ttl more than 0 seconds")
     options = ServeOptions(
         transport=args.transport,
         agent=args.agent or env.get(ENV_AGENT),
@@ -276,6 +278,13 @@ def _secret(value: str | None) -> SecretStr | None:
     return SecretStr(value) if value else None
 
 
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry
+        return "operator"
+
+
 def _approvals(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.approvals_command != "list" and not args.approval_id:
         raise UsageError(
@@ -293,7 +302,7 @@ def _approvals(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 log,
                 args.approvals_command,
                 approval_id=args.approval_id,
-                by=args.by or getpass.getuser(),
+                by=args.by or _login_name(),
                 reason=args.reason,
                 as_json=args.json,
                 out=sys.stdout,

@@ -2,7 +2,8 @@
 
 One call flows through `ToolRunner.call` top to bottom, once, in this order:
 identify the agent -> find the tool -> may this agent call it at all (grant) -> validate the arguments
--> may it call it with these arguments (grant: constraints, number scope) -> confirm (a person)
+-> may it call it with these arguments (grant: constraints, number scope) -> confirm (a person at the client)
+or, when nobody there can be asked, approve (an operator, through the approval queue: aircall_mcp.approvals)
 -> audit intent (writes) -> send to Aircall (rate limit and retries live in the client) -> shape the result
 -> filter, redact and bound it (grant, size) -> audit outcome -> answer.
 

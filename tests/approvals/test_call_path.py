@@ -236,3 +236,52 @@ async def test_reliability_approval_queue_on_a_lost_redis_fails_closed(harness: 
     assert "the approval queue cannot be reached; nothing was sent to Aircall" in text(result)
     assert deletes(harness) == []
     assert steps(harness)[-1] == ("outcome", "unconfirmed")
+
+
+async def test_a_denial_given_while_the_call_waits_is_told_once_then_the_call_asks_anew(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.write_grant("unattended", APPROVING_GRANT)
+    queue = ApprovalQueue(FileBackend(tmp_path / "approvals"))
+    tag = tag_ids(harness)[0]
+
+    async def deny_when_asked() -> None:
+        while not await queue.list():  # noqa: ASYNC110 - polls another component's store, as an operator would
+            await anyio.sleep(0.01)
+        await operator(harness, queue, (await queue.list())[0].id, approve=False, reason="no")
+
+    async with harness.connect("unattended") as client:
+        harness.runtimes[-1].approvals = ApprovalGate(queue, wait_seconds=30, poll_seconds=0.02)
+        async with anyio.create_task_group() as group:
+            group.start_soon(deny_when_asked)
+            denied = await client.call_tool("delete_tag", {"tag_id": tag})
+        harness.runtimes[-1].approvals = ApprovalGate(queue, wait_seconds=0)
+        again = await client.call_tool("delete_tag", {"tag_id": tag})
+    assert "An operator denied approval" in text(denied)
+    assert "is pending" in text(again)
+    assert deletes(harness) == []
+
+
+async def test_an_approval_lapsing_while_the_call_waits_is_recorded_as_expired_once(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.write_grant("unattended", APPROVING_GRANT)
+    clock = Clock()
+    queue = ApprovalQueue(FileBackend(tmp_path / "approvals"), clock=clock, ttl_seconds=60)
+    tag = tag_ids(harness)[0]
+
+    async def lapse() -> None:
+        while not await queue.list():  # noqa: ASYNC110 - polls another component's store, as an operator would
+            await anyio.sleep(0.01)
+        clock.now += 60
+
+    async with harness.connect("unattended") as client:
+        harness.runtimes[-1].approvals = ApprovalGate(queue, wait_seconds=30, poll_seconds=0.02)
+        async with anyio.create_task_group() as group:
+            group.start_soon(lapse)
+            expired = await client.call_tool("delete_tag", {"tag_id": tag})
+    assert "expired at" in text(expired)
+    assert [step for step in steps(harness) if step[0] == "approval"] == [
+        ("approval", "pending"),
+        ("approval", "expired"),
+    ]

@@ -149,3 +149,20 @@ def test_security_stdio_agent_waits_for_the_cli_approval_which_runs_the_call_exa
     ]
     capsys.readouterr()
     assert main(["audit", "verify", str(tmp_path / "audit.jsonl")], env=environment(tmp_path)) == 0
+
+
+def test_serve_refuses_an_approval_ttl_of_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "grants").mkdir()
+    (tmp_path / "grants" / "unattended.yaml").write_text(GRANT, encoding="utf-8")
+    argv = ["serve", "--agent", "unattended", "--grants", str(tmp_path / "grants"), "--approvals-ttl", "0"]
+    assert main(argv, env=environment(tmp_path)) == 2
+    assert "--approvals-ttl more than 0 seconds" in capsys.readouterr().err
+
+
+def test_approvals_command_needs_an_id_to_act_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, tmp_path, "approve")
+    assert code == 2
+    assert "approvals approve needs the approval's id" in err
+    code, out, _ = cli(capsys, tmp_path, "list")
+    assert code == 0
+    assert out == "no approvals\n"

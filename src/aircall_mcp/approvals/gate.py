@@ -118,8 +118,12 @@ class ApprovalGate:
             await audit.arecord(step_event(approval, "pending", transport=call.transport))
             if self.notifier is not None:
                 await self.notifier.notify(approval)
+        expired_now = asked.expired_now
         if approval.state == "pending":
             approval = await self._wait(approval, progress)
+            if approval.state in ("denied", "expired"):
+                # Decided (or lapsed) while this call waited: it is told now, not again on its next try.
+                expired_now = await self.queue.tell(approval.id)
         if approval.state == "approved":
             if await self.queue.claim(approval.id) is not None:
                 by = f" by {approval.decided_by}" if approval.decided_by else ""
@@ -141,7 +145,7 @@ class ApprovalGate:
                 approval,
             )
         if approval.state == "expired":
-            if asked.expired_now:
+            if expired_now:
                 await audit.arecord(step_event(approval, "expired", transport=call.transport))
             return GateAnswer(
                 "expired",

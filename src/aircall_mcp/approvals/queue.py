@@ -111,6 +111,22 @@ class ApprovalQueue:
 
         return await self.backend.transact(change)
 
+    async def tell(self, approval_id: str) -> bool:
+        """The agent was told this approval is denied or expired: its next identical call asks anew.
+
+        True when this moved it to expired (the caller records that step, once)."""
+        now = self.clock()
+
+        def change(records: Records) -> bool:
+            record = records.get(approval_id)
+            if record is None:
+                return False
+            lapsed = record.lapsed(now)
+            records[approval_id] = replace(record.as_of(now), told=True)
+            return lapsed
+
+        return await self.backend.transact(change)
+
     async def claim(self, approval_id: str) -> PendingApproval | None:
         """approved -> executed, atomically: the one caller that gets the record back may run the call."""
         now = self.clock()
