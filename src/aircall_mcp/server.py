@@ -409,7 +409,7 @@ class ToolRunner:
                 verdict = "confirmed"
             elif decision.needs_approval and answer is Approval.CANNOT_ASK:
                 # Nobody at the client to ask: the operators' approval queue decides (tools.approve).
-                gated = await self._operator_approval(ctx, subject, decision)
+                gated = await self._operator_approval(ctx, subject)
                 if isinstance(gated, Outcome):
                     return gated
                 verdict, note = "approved", gated
@@ -563,9 +563,7 @@ class ToolRunner:
             message = f"{message} (audit event {event_id}); nothing more is known."
         return tool_error(subject.mask(message))
 
-    async def _operator_approval(
-        self, ctx: ServerRequestContext[Any], subject: Subject, decision: Decision
-    ) -> Outcome | str:
+    async def _operator_approval(self, ctx: ServerRequestContext[Any], subject: Subject) -> Outcome | str:
         """tools.approve: the approval queue's answer; the note "approval <id> executed" when the call may go."""
         gate, grant = self.rt.approvals, subject.grant
         assert grant is not None
