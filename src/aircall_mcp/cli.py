@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import logging
 import os
 import sys
@@ -11,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from pydantic import SecretStr
 
 from aircall_mcp import __version__, audit, grants
+from aircall_mcp.approvals import ApprovalQueue, ApprovalsUnavailable
+from aircall_mcp.approvals.operator import approvals_command
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.cli_support import BROKEN_PIPE_EXIT, add_log_level, silence_stdout, unknown_agent
 from aircall_mcp.client import AircallClient
@@ -21,17 +26,19 @@ from aircall_mcp.errors import AircallError, ConfigurationError
 from aircall_mcp.events import WEBHOOK_PATH
 from aircall_mcp.events.register import RegisterError, register_webhook
 from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
+from aircall_mcp.grants import simulate as simulation
 from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
     DEFAULT_GRANTS_HELP,
     GrantsDirectoryError,
     check_grants_dir,
+    default_approvals_dir,
     default_grants_dir,
     resolve_grants_dir,
 )
 from aircall_mcp.sandbox import SandboxConfig, serve_forever
 from aircall_mcp.settings import Option, Settings, default_audit_path, options
-from aircall_mcp.wiring import StartupError, serve
+from aircall_mcp.wiring import StartupError, approvals_backend, serve
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -39,6 +46,8 @@ _SERVE_OPTIONS = {option.dest: option for option in options()}
 # The grants and audit commands read the same variables as serve.
 ENV_GRANTS = _SERVE_OPTIONS["grants_dir"].source.env or ""
 ENV_AUDIT_LOG = _SERVE_OPTIONS["audit_log"].source.env or ""
+ENV_REDIS_URL = _SERVE_OPTIONS["redis_url"].source.env or ""
+ENV_APPROVALS_DIR = _SERVE_OPTIONS["approvals__directory"].source.env or ""
 
 
 class UsageError(Exception):
@@ -88,9 +97,29 @@ def build_parser() -> argparse.ArgumentParser:
     show = grants.add_parser("show", help="explain in plain English what an agent can and cannot do")
     show.add_argument("agent")
     show.add_argument("--grants", type=Path)
+    simulate = grants.add_parser(
+        "simulate", help="replay an agent's recorded calls through a new grant; non-zero exit if any would be denied"
+    )
+    simulate.add_argument("agent")
+    simulate.add_argument("--grant", type=Path, required=True, help="the new grant file (YAML) to try")
+    simulate.add_argument("--audit", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG}; default as serve)")
+    simulate.add_argument("--since", help="only calls of the last 7d, 12h, 30m, 2w...")
+    simulate.add_argument("--json", action="store_true", help="the report as JSON")
     token = grants.add_parser("token", help="mint a bearer token for an agent (printed once)")
     token.add_argument("agent")
     token.add_argument("--grants", type=Path)
+
+    approvals = commands.add_parser(
+        "approvals", help="list, show, approve or deny calls waiting for an operator (tools.approve)"
+    )
+    approvals.add_argument("approvals_command", choices=["list", "show", "approve", "deny"])
+    approvals.add_argument("approval_id", nargs="?", help="the approval's id (apr_...), for show/approve/deny")
+    approvals.add_argument("--reason", help="why (recorded in the audit and told to the agent)")
+    approvals.add_argument("--by", help="who decides (default: the login name)")
+    approvals.add_argument("--json", action="store_true", help="list as JSON")
+    approvals.add_argument("--redis-url", help=f"the server's Redis, if it keeps approvals there (env {ENV_REDIS_URL})")
+    approvals.add_argument("--approvals-dir", type=Path, help=f"the queue's directory (env {ENV_APPROVALS_DIR})")
+    approvals.add_argument("--audit-log", type=Path, help=f"audit JSONL file (env {ENV_AUDIT_LOG})")
 
     audit = commands.add_parser("audit", help="read the audit trail").add_subparsers(
         dest="audit_command", required=True
@@ -142,6 +171,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _init(args, environ)
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command == "approvals":
+            return _approvals(args, environ)
         if args.command == "webhooks":
             return _webhooks(args, environ)
         code = _grants(args, environ) if args.command == "grants" else _audit(args, environ)
@@ -183,6 +214,50 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry
+        return "operator"
+
+
+def _approvals(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.approvals_command != "list" and not args.approval_id:
+        raise UsageError(
+            f"approvals {args.approvals_command} needs the approval's id (see `aircall-mcp approvals list`)"
+        )
+    audit_path = Path(args.audit_log or env.get(ENV_AUDIT_LOG) or default_audit_path(env))
+    redis_url = args.redis_url or env.get(ENV_REDIS_URL)
+    directory = Path(args.approvals_dir or env.get(ENV_APPROVALS_DIR) or default_approvals_dir(env))
+    backend = approvals_backend(directory, SecretStr(redis_url) if redis_url else None)
+
+    async def run() -> int:
+        # Opened only to decide: listing must work where the audit log is not writable.
+        log = audit.AuditLog(audit_path)
+        try:
+            return await approvals_command(
+                ApprovalQueue(backend),
+                log,
+                args.approvals_command,
+                approval_id=args.approval_id,
+                by=args.by or _login_name(),
+                reason=args.reason,
+                as_json=args.json,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
+        finally:
+            log.close()
+            await backend.aclose()
+
+    try:
+        code = anyio.run(run)
+    except (ApprovalsUnavailable, audit.AuditUnavailable) as exc:
+        raise UsageError(str(exc)) from exc
+    sys.stdout.flush()
+    return code
+
+
 def _webhooks(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         credentials, base_url = credentials_from_env(env), base_url_from_env(env)
@@ -212,6 +287,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.grants_command == "simulate":
+        return _simulate(args, env)
     directory = _grants_dir(args.grants, env, check=args.grants_command != "token")
     if args.grants_command == "check":
         problems, ok = grants.check_directory(directory, CATALOGUE)
@@ -231,6 +308,31 @@ def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     print(f"Bearer token for {args.agent} (shown once, store it in the agent's secret store):\n\n  {token}\n")
     print(f"Add this line under `tokens:` in {directory / (args.agent + '.yaml')}:\n\n  - {line}")
     return 0
+
+
+def _simulate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    problem = grants.agent_name_problem(args.agent)
+    if problem is not None:
+        raise UsageError(problem)
+    try:
+        text = args.grant.read_text(encoding="utf-8")
+        grant = grants.parse_grant(text, agent=args.agent, catalogue=CATALOGUE, source=args.grant)
+        since = simulation.since_moment(args.since)
+    except OSError as exc:
+        raise UsageError(f"cannot read the grant file {args.grant}: {exc.strerror or exc}") from exc
+    except (grants.GrantError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    audit_path = Path(args.audit or env.get(ENV_AUDIT_LOG) or default_audit_path(env))
+    try:
+        lines = simulation.read_audit(audit_path)
+    except OSError as exc:
+        raise UsageError(f"cannot read the audit file {audit_path}: {exc.strerror or exc}") from exc
+    result = simulation.simulate(grant, CATALOGUE, lines, since=since)
+    if args.json:
+        print(json.dumps(result.as_json(), indent=1, ensure_ascii=False))
+    else:
+        simulation.report(result, sys.stdout)
+    return 1 if result.newly_denied else 0
 
 
 def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -177,7 +177,8 @@ def build_http_app(
     """The Streamable HTTP app at /mcp, with bearer auth from grant files (and OAuth when configured), /healthz,
     and Host/Origin checks.
 
-    `extra_routes` are served beside them without a bearer token (the Aircall webhook receiver checks its own).
+    `extra_routes` are served beside them without a bearer token: they check their own credentials (the Aircall
+    webhook receiver its delivery token, the operator approvals route its operator token).
     """
     check_settings(settings)
     verifier = GrantTokenVerifier(grants, settings, oauth)

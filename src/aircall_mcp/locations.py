@@ -17,6 +17,16 @@ GRANT_SUFFIX = ".yaml"
 DEFAULT_GRANTS_HELP = "$XDG_CONFIG_HOME/aircall-mcp/grants"
 
 
+def state_home(env: Mapping[str, str]) -> Path:
+    """`$XDG_STATE_HOME` (`~/.local/state`): where the audit log and the approvals queue live by default."""
+    return Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+
+
+def default_approvals_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_STATE_HOME/aircall-mcp/approvals`: the approvals queue's file store, shared by server and CLI."""
+    return state_home(env) / "aircall-mcp" / "approvals"
+
+
 def config_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
 

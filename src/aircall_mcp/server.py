@@ -2,7 +2,8 @@
 
 One call flows through `ToolRunner.call` top to bottom, once, in this order:
 identify the agent -> find the tool -> may this agent call it at all (grant) -> validate the arguments
--> may it call it with these arguments (grant: constraints, number scope) -> confirm (a person)
+-> may it call it with these arguments (grant: constraints, number scope) -> confirm (a person at the client)
+or, when nobody there can be asked, approve (an operator, through the approval queue: aircall_mcp.approvals)
 -> audit intent (writes) -> send to Aircall (rate limit and retries live in the client) -> shape the result
 -> filter, redact and bound it (grant, size) -> audit outcome -> answer.
 
@@ -35,6 +36,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ValidationError
 
 from aircall_mcp import __version__
+from aircall_mcp.approvals import ApprovalGate, CallToApprove
 from aircall_mcp.audit import AuditEvent, AuditLog, AuditUnavailable, Phase, Transport
 from aircall_mcp.audit import Decision as Verdict
 from aircall_mcp.catalogue import CATALOGUE, action_text, build_request, to_mcp_tool
@@ -99,6 +101,8 @@ class Runtime:
     default_agent: str | None = None
     catalogue: Sequence[Endpoint] = CATALOGUE
     confirmations: Confirmations = field(default_factory=Confirmations)
+    # The operators' approval queue for tools.approve; None refuses those calls (fail closed).
+    approvals: ApprovalGate | None = None
     process_session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # Live Aircall events (wait_for_events, aircall://events), when the server receives webhooks.
     events: EventFeed | None = None
@@ -409,17 +413,29 @@ class ToolRunner:
             return _refused(subject, decision)
 
         verdict: Verdict = "allowed"
-        if decision.needs_confirmation:
-            question = f"Agent {agent!r} wants to {action} ({endpoint.name}). Allow it?"
-            answer = await self.rt.confirmations.consult(ctx, params, agent, question)
-            if isinstance(answer, types.InputRequiredResult):
-                return answer
-            if answer is not Approval.APPROVED:
+        note: str | None = None
+        if decision.needs_confirmation or decision.needs_approval:
+            answer = Approval.CANNOT_ASK
+            if decision.needs_confirmation:
+                question = f"Agent {agent!r} wants to {action} ({endpoint.name}). Allow it?"
+                consulted = await self.rt.confirmations.consult(ctx, params, agent, question)
+                if isinstance(consulted, types.InputRequiredResult):
+                    return consulted
+                answer = consulted
+            if answer is Approval.APPROVED:
+                verdict = "confirmed"
+            elif decision.needs_approval and answer is Approval.CANNOT_ASK:
+                # Nobody at the client to ask: the operators' approval queue decides (tools.approve).
+                gated = await self._operator_approval(ctx, subject)
+                if isinstance(gated, Outcome):
+                    return gated
+                verdict, note = "approved", gated
+            else:
                 return self._unconfirmed(subject, decision, answer)
-            verdict = "confirmed"
 
         subject = replace(subject, request=build_request(endpoint, args))
-        return await self._send(ctx, subject, args, verdict=verdict, rule=decision.rule, fetched=fetched)
+        sent = await self._send(ctx, subject, args, verdict=verdict, rule=decision.rule, fetched=fetched)
+        return replace(sent, note="; ".join(filter(None, (note, sent.note)))) if note else sent
 
     async def _send(
         self,
@@ -580,6 +596,40 @@ class ToolRunner:
         if outcome.error_kind == "internal":
             message = f"{message} (audit event {event_id}); nothing more is known."
         return tool_error(subject.mask(message))
+
+    async def _operator_approval(self, ctx: ServerRequestContext[Any], subject: Subject) -> Outcome | str:
+        """tools.approve: the approval queue's answer; the note "approval <id> executed" when the call may go."""
+        gate, grant = self.rt.approvals, subject.grant
+        assert grant is not None
+        if gate is None:
+            reason = "this agent's grant needs an operator's approval and no approval queue is configured"
+            return Outcome(
+                subject=subject,
+                decision="unconfirmed",
+                rule="tools.approve",
+                reason=reason,
+                message=f"Refused: {reason}; nothing was sent to Aircall.",
+            )
+        call = CallToApprove(
+            agent=subject.caller.agent,
+            tool=subject.tool,
+            transport=subject.caller.transport,
+            arguments=subject.arguments,
+            masked=redact_arguments(grant, subject.arguments),
+            action=subject.mask(subject.action or f"call {subject.tool}"),
+        )
+        answer = await gate.consider(call, self.rt.audit, ctx.session.report_progress)
+        if answer.verdict == "approved":
+            return f"{answer.note} executed"
+        verdicts: dict[str, Verdict] = {"pending": "pending", "declined": "declined", "expired": "expired"}
+        return Outcome(
+            subject=subject,
+            decision=verdicts.get(answer.verdict, "unconfirmed"),
+            rule="tools.approve",
+            reason=answer.reason,
+            message=answer.message,
+            note=answer.note,
+        )
 
     def _unconfirmed(self, subject: Subject, decision: Decision, answer: Approval) -> Outcome:
         """A confirmation that did not come: a person's no and a client that cannot ask are told apart."""

@@ -32,7 +32,7 @@ from aircall_mcp.credentials import (
 )
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT
-from aircall_mcp.locations import DEFAULT_GRANTS_HELP
+from aircall_mcp.locations import DEFAULT_GRANTS_HELP, default_approvals_dir, state_home
 from aircall_mcp.oauth.settings import DEFAULT_ALGORITHMS, OAuthSettings
 
 __all__ = [
@@ -121,6 +121,29 @@ class EventSettings(BaseModel):
     )
     sandbox_calls_every: Annotated[float, Source("--sandbox-calls-every", "AIRCALL_MCP_SANDBOX_CALLS_EVERY")] = Field(
         0.0, ge=0, description="with --sandbox: simulate a call every N seconds (0: only on request)"
+    )
+
+
+class ApprovalSettings(BaseModel):
+    """Operator approvals (`tools.approve`): the queue, how long a call waits, who is told."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    directory: Annotated[
+        Path | None,
+        Source("--approvals-dir", "AIRCALL_MCP_APPROVALS_DIR", shown_default="$XDG_STATE_HOME/aircall-mcp/approvals"),
+    ] = Field(None, description="the approvals queue's directory (file store; not used with --redis-url)")
+    wait_seconds: Annotated[float, Source("--approvals-wait", "AIRCALL_MCP_APPROVALS_WAIT")] = Field(
+        20.0, ge=0, description="how long a call waits for an operator before it answers 'pending' (seconds)"
+    )
+    ttl_seconds: Annotated[float, Source("--approvals-ttl", "AIRCALL_MCP_APPROVALS_TTL")] = Field(
+        3600.0, gt=0, description="how long a pending or granted approval stays valid (seconds)"
+    )
+    notify_url: Annotated[SecretStr | None, Source("--approvals-notify-url", "AIRCALL_MCP_APPROVALS_NOTIFY_URL")] = (
+        Field(None, description="POST each new pending approval here (shaped for a Slack incoming webhook)")
+    )
+    operator_token: Annotated[SecretStr | None, Source(env="AIRCALL_MCP_OPERATOR_TOKEN")] = Field(
+        None, description="bearer token of the operator route /operator/approvals (HTTP; not an agent token)"
     )
 
 
@@ -230,6 +253,7 @@ class Settings(BaseModel):
     )
     http: HttpSettings = Field(default_factory=HttpSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     oauth: OAuthOptions = Field(default_factory=OAuthOptions)
     # Filled by `from_sources` from the environment unless --sandbox; never shown, never a flag.
     credentials: Credentials | None = Field(None, repr=False)
@@ -239,6 +263,11 @@ class Settings(BaseModel):
     @property
     def audit_required(self) -> bool:
         return not self.audit_optional
+
+    def secrets(self) -> list[str]:
+        """The settings' own secrets, for the audit's scrubber (credentials are added apart)."""
+        values = (self.redis_url, self.approvals.notify_url, self.approvals.operator_token)
+        return [value.get_secret_value() for value in values if value is not None]
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
@@ -262,6 +291,8 @@ class Settings(BaseModel):
             for key in option.path[:-1]:
                 target = target.setdefault(key, {})
             target[option.path[-1]] = value
+        if data.get("approvals", {}).get("directory") is None:
+            data.setdefault("approvals", {})["directory"] = default_approvals_dir(env)
         if data.get("audit_log") is None:
             data["audit_log"] = default_audit_path(env)
             data["audit_dir_create"] = True
@@ -283,8 +314,7 @@ ENVIRONMENT_ONLY: tuple[tuple[str, str, str], ...] = (
 
 
 def default_audit_path(env: Mapping[str, str]) -> Path:
-    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "aircall-mcp" / "audit.jsonl"
+    return state_home(env) / "aircall-mcp" / "audit.jsonl"
 
 
 @dataclass(frozen=True)

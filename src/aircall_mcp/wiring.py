@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from mcp.server.stdio import stdio_server
+from pydantic import SecretStr
 
+from aircall_mcp.approvals import ApprovalGate, ApprovalQueue, Backend, FileBackend, Notifier, RedisBackend
+from aircall_mcp.approvals.operator import operator_routes
 from aircall_mcp.audit import AuditLog, AuditUnavailable
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials
@@ -76,7 +80,7 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
             fsync=settings.audit_fsync,
             also_stderr=settings.audit_stderr,
             required=settings.audit_required,
-            secrets=[*credentials.secrets(), *grants.token_hashes()],
+            secrets=[*credentials.secrets(), *grants.token_hashes(), *settings.secrets()],
         )
         try:
             if settings.audit_dir_create:
@@ -85,6 +89,14 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
         except (AuditUnavailable, OSError) as exc:
             raise StartupError(f"cannot write the audit log {audit_path}: {exc}") from exc
         stack.callback(audit.close)
+        backend = approvals_backend(settings.approvals.directory, settings.redis_url)
+        stack.push_async_callback(backend.aclose)
+        approvals = settings.approvals
+        gate = ApprovalGate(
+            ApprovalQueue(backend, ttl_seconds=approvals.ttl_seconds),
+            wait_seconds=approvals.wait_seconds,
+            notifier=Notifier(approvals.notify_url.get_secret_value()) if approvals.notify_url is not None else None,
+        )
         events = None
         options = event_options(settings)
         if options.enabled and (settings.transport == "http" or options.redis_url is not None):
@@ -110,7 +122,17 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
             default_agent=default_agent,
             max_result_bytes=settings.max_result_bytes,
             events=events,
+            approvals=gate,
         )
+
+
+def approvals_backend(directory: Path | None, redis_url: SecretStr | None) -> Backend:
+    """The server's and the CLI's one way of finding the approval queue: Redis if named, else the file store."""
+    if redis_url is not None:
+        return RedisBackend(redis_url.get_secret_value())
+    if directory is None:
+        raise StartupError("no approvals directory: name one with --approvals-dir DIR or AIRCALL_MCP_APPROVALS_DIR")
+    return FileBackend(directory)
 
 
 def event_options(settings: Settings) -> EventOptions:
@@ -141,6 +163,24 @@ def oauth_settings(settings: Settings) -> OAuthSettings | None:
 
 async def serve(settings: Settings) -> None:
     """Serve until the client disconnects (stdio) or the process is told to stop (HTTP)."""
+    try:
+        await _serve(settings)
+    except BaseExceptionGroup as group:
+        # A refusal raised inside a task group (the event feed's) arrives wrapped: say it as itself.
+        leaves = _leaves(group)
+        if len(leaves) == 1 and isinstance(leaves[0], StartupError | ConfigurationError):
+            raise leaves[0] from None
+        raise
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        found.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return found
+
+
+async def _serve(settings: Settings) -> None:
     oauth = oauth_settings(settings)
     if settings.transport == "http":
         check_settings(settings.http)  # refuse unsafe settings before starting anything
@@ -155,6 +195,9 @@ async def serve(settings: Settings) -> None:
                         raise StartupError(str(exc)) from exc
                 receiver = runtime.events.receiver if runtime.events is not None else None
                 routes = [receiver.route(settings.events.webhook_path)] if receiver is not None else []
+                token = settings.approvals.operator_token
+                if token is not None and runtime.approvals is not None:
+                    routes += operator_routes(runtime.approvals.queue, runtime.audit, token)
                 app = build_http_app(
                     build_server(runtime), runtime.grants, settings.http, oauth=edge, extra_routes=routes
                 )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aircall_mcp.ratelimit import CompanyLimiter
-from aircall_mcp.settings import Settings
+from aircall_mcp.settings import ApprovalSettings, Settings
 from aircall_mcp.wiring import StartupError, company_budget, runtime_for
 
 REPO_GRANTS = Path(__file__).resolve().parents[2] / "src" / "aircall_mcp" / "examples" / "grants"
@@ -23,6 +23,7 @@ async def test_the_runtime_gets_one_limiter_built_from_the_settings(tmp_path: Pa
         rate_limit=7,
         max_wait_seconds=3.0,
         max_result_bytes=5_000,
+        approvals=ApprovalSettings(directory=tmp_path / "approvals"),
     )
     budget = company_budget(settings)
     assert (budget.limit, budget.max_wait_seconds) == (7, 3.0)

@@ -5,15 +5,22 @@ Vocabulary (also the values written to the file):
 phase
     ``intent``   written before a write or delete is sent to Aircall, so a crash in between leaves evidence.
     ``outcome``  written once the call is over, whatever happened. Reads have only this line.
+    ``approval`` a step of an operator approval (tools.approve), not a call: ``pending`` when it is requested,
+                 ``approved`` or ``declined`` when an operator decides (``note`` names the approval and who,
+                 ``reason`` why), ``expired`` when it lapsed undecided or unused.
 decision
     ``allowed``      the grant allowed the call.
     ``confirmed``    the grant asked for a confirmation and a person gave it; the call went ahead.
     ``declined``     the grant asked for a confirmation and the person refused it or did not answer in
-                     time; nothing was sent.
+                     time, or an operator denied its approval; nothing was sent.
     ``unconfirmed``  the grant asked for a confirmation and none could be had: the client cannot ask a
                      person (no elicitation), or the approval it sent back was not valid for this call
                      (expired, already used, for other arguments); nothing was sent.
     ``denied``       the grant refused the call; nothing was sent.
+    ``pending``      the grant sends the call to the operators' approval queue (tools.approve) and no operator
+                     has approved it yet; nothing was sent. ``note`` names the approval.
+    ``approved``     an operator approved this exact call (tools.approve); it went ahead, once.
+    ``expired``      the operators' approval of this call lapsed before it was used; nothing was sent.
     ``invalid``      the call could not be understood (unknown tool, arguments that fail validation);
                      nothing was sent and no grant rule was consulted.
     ``error``        the server failed inside itself before it sent the call's own request (an internal
@@ -39,15 +46,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-Transport = Literal["stdio", "http", "memory"]
-Phase = Literal["intent", "outcome"]
-Decision = Literal["allowed", "confirmed", "declined", "unconfirmed", "denied", "invalid", "error"]
+# "cli": an operator's step taken with the command line (an approval decided with `aircall-mcp approvals`).
+Transport = Literal["stdio", "http", "memory", "cli"]
+Phase = Literal["intent", "outcome", "approval"]
+Decision = Literal[
+    "allowed", "confirmed", "declined", "unconfirmed", "denied", "invalid", "error", "pending", "approved", "expired"
+]
 
 TRANSPORTS: frozenset[str] = frozenset(get_args(Transport))
 PHASES: frozenset[str] = frozenset(get_args(Phase))
 DECISIONS: frozenset[str] = frozenset(get_args(Decision))
 # Decisions after which nothing is sent to Aircall.
-REFUSALS: frozenset[str] = frozenset({"declined", "unconfirmed", "denied", "invalid"})
+REFUSALS: frozenset[str] = frozenset({"declined", "unconfirmed", "denied", "invalid", "pending", "expired"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

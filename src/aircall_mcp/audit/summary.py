@@ -15,6 +15,8 @@ def summarize(event: AuditEvent) -> str:
     action = _clip(event.action or f"call {event.tool}")
     if event.phase == "intent":
         return f"{event.agent} is about to {action} ({_permission(event)})."
+    if event.phase == "approval":
+        return _approval_step(event, action)
     if event.decision == "invalid":
         why = f": {event.reason}" if event.reason else ""
         return f"{event.agent} called {event.tool} with a request that is not valid{why}; nothing was sent to Aircall."
@@ -24,8 +26,23 @@ def summarize(event: AuditEvent) -> str:
     if event.decision == "error":
         why = f" ({event.reason})" if event.reason else ""
         return f"{asked}: failed inside aircall-mcp before its request was sent{why}."
-    verdict = "confirmed by the user" if event.decision == "confirmed" else "allowed"
+    verdict = {"confirmed": "confirmed by the user", "approved": "approved by an operator"}.get(
+        event.decision, "allowed"
+    )
     return f"{asked}: {verdict}, {_ending(event)}."
+
+
+def _approval_step(event: AuditEvent, action: str) -> str:
+    about = f"{event.agent}'s request to {action}"
+    note = f" ({event.note})" if event.note else ""
+    why = f": {event.reason}" if event.reason else ""
+    if event.decision == "pending":
+        return f"{about} waits for an operator's approval{note}."
+    if event.decision == "approved":
+        return f"{about} was approved by an operator{note}{why}."
+    if event.decision == "declined":
+        return f"{about} was denied by an operator{note}{why}."
+    return f"{about} expired: its approval was not decided or not used in time{note}{why}."
 
 
 def format_duration(ms: float) -> str:
@@ -42,6 +59,8 @@ def _permission(event: AuditEvent) -> str:
     rule = f" by {event.rule}" if event.rule else ""
     if event.decision == "confirmed":
         return f"confirmed by the user, allowed{rule}"
+    if event.decision == "approved":
+        return f"approved by an operator, allowed{rule}"
     return f"{event.decision}{rule}"
 
 
@@ -51,6 +70,10 @@ def _refusal(event: AuditEvent) -> str:
         return f"declined at confirmation{why}"
     if event.decision == "unconfirmed":
         return f"not confirmed{why}"
+    if event.decision == "pending":
+        return f"waiting for an operator's approval{why}"
+    if event.decision == "expired":
+        return f"the operator approval expired{why}"
     rule = f" by {event.rule}" if event.rule else ""
     return f"denied{rule}{why}"
 

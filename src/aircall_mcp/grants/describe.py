@@ -47,8 +47,12 @@ def _tool_line(grant: Grant, endpoint: Endpoint, width: int) -> str:
     if not decision.allowed:
         return f"cannot  {name}  {access}; {_why_not(grant, endpoint, decision.rule, decision.reason)}"
     notes = [f"{access}; by {decision.rule}"]
-    if decision.needs_confirmation:
+    if decision.needs_confirmation and decision.needs_approval:
+        notes.append("needs a person's confirmation first, or an operator's approval when the client cannot ask")
+    elif decision.needs_confirmation:
         notes.append("needs a person's confirmation first")
+    elif decision.needs_approval:
+        notes.append("waits for an operator's approval first (aircall-mcp approvals)")
     for arg, allowed in grant.constraints.get(endpoint.name, {}).items():
         notes.append(f"{arg} only {', '.join(allowed)}" if allowed else f"never with {arg}")
     if grant.scope_numbers is not None and (

@@ -45,7 +45,7 @@ TOP_KEYS = (
     "oauth",
     "events",
 )
-TOOL_LIST_KEYS = ("allow", "deny", "confirm")
+TOOL_LIST_KEYS = ("allow", "deny", "confirm", "approve")
 SCOPE_KEYS = ("numbers",)
 QUOTA_KEYS = ("per_minute",)
 OAUTH_KEYS = ("clients", "subjects", "groups")
@@ -386,6 +386,7 @@ class _Checker:
             allow=self.tool_set("tools.allow", tools.get("allow")),
             deny=self.tool_set("tools.deny", tools.get("deny")),
             confirm=self.tool_set("tools.confirm", tools.get("confirm")),
+            approve=self.tool_set("tools.approve", tools.get("approve")),
             constraints=self.constraints(data.get("constraints")),
             scope_numbers=self.scope(data.get("scope")),
             redact=self.redactions(data.get("redact")),

@@ -104,6 +104,8 @@ class Grant:
     allow: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()
     confirm: frozenset[str] = frozenset()
+    # Tools whose calls wait in the approval queue for an operator (after asking the client, if also in confirm).
+    approve: frozenset[str] = frozenset()
     constraints: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: MappingProxyType({}))
     scope_numbers: frozenset[int] | None = None
     redact: frozenset[Redaction] = frozenset()

@@ -34,7 +34,9 @@ class Decision:
 
     rule: the grant rule that decided ("tools.deny", "areas.calls=write", "constraints.tag_call.tags", ...).
     reason: plain English, for the model and the audit.
-    needs_confirmation: allowed only once a person approves it (MCP elicitation); refuse if the client cannot ask.
+    needs_confirmation: allowed only once a person approves it (MCP elicitation); refuse if the client cannot ask
+        (unless needs_approval: then the call goes to the operators' approval queue instead).
+    needs_approval: allowed only once an operator approves this exact call in the approval queue (tools.approve).
     scope_check_call_id: the server must fetch this call and pass it to `check_call_scope` before running.
     """
 
@@ -43,6 +45,7 @@ class Decision:
     reason: str
     needs_confirmation: bool = False
     scope_check_call_id: int | None = None
+    needs_approval: bool = False
 
     def refuse(self, *, rule: str, reason: str) -> Decision:
         """This decision turned into a refusal, e.g. when the scope check that it asked for fails."""
@@ -130,10 +133,21 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
                 return refuse("scope.numbers", "the call id must be a number to check scope.numbers")
             scope_call_id = call_id
 
-    needs_confirmation = name in grant.confirm
-    also = " once a person approves it (tools.confirm)" if needs_confirmation else ""
+    needs_confirmation, needs_approval = name in grant.confirm, name in grant.approve
+    also = ""
+    if needs_confirmation and needs_approval:
+        also = " once a person at the client (tools.confirm) or else an operator (tools.approve) approves it"
+    elif needs_confirmation:
+        also = " once a person approves it (tools.confirm)"
+    elif needs_approval:
+        also = " once an operator approves it (tools.approve)"
     return Decision(
-        True, rule, f"{who} may call {name}{also}: allowed by {rule} in {file}", needs_confirmation, scope_call_id
+        True,
+        rule,
+        f"{who} may call {name}{also}: allowed by {rule} in {file}",
+        needs_confirmation,
+        scope_call_id,
+        needs_approval,
     )
 
 
