@@ -1099,7 +1099,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "Send an SMS (MMS with media_url) from a number set up by configure_messaging, outside the agents' "
             "inbox (for that: send_conversation_message)."
         ),
-        action="send a message from number {number_id} to {to}",
+        action="send a message from number {number_id}",
         number_arg="number_id",
         source=(
             "Body to/body (max 1600 characters: CassiaResearch messages.ts and Riprock docstrings quoting the "
@@ -1121,7 +1121,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "Send an SMS (MMS with media_url) into the number's conversation with that person, seen by its "
             "agents in Aircall. SMS-capable numbers only."
         ),
-        action="send a conversation message from number {number_id} to {to}",
+        action="send a conversation message from number {number_id}",
         number_arg="number_id",
         source=(
             "Native send = into the agent conversation: Riprock resources/message.py (send_in_conversation) and "
@@ -1143,7 +1143,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "Send one group SMS (body or media_url) to several participants from a number set up by "
             "configure_messaging, outside the agents' inbox."
         ),
-        action="send a group message from number {number_id} to {participants}",
+        action="send a group message from number {number_id}",
         number_arg="number_id",
         source=(
             "participants/body/mediaUrl and text-or-media: Riprock tests/test_new_endpoints.py; GROUP_MESSAGE "
@@ -1161,7 +1161,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         webhook_event="group_message.sent",
         title="Send group SMS in conversation",
         description="Send a group SMS into the number's group conversation, seen by its agents in Aircall.",
-        action="send a group conversation message from number {number_id} to {participants}",
+        action="send a group conversation message from number {number_id}",
         number_arg="number_id",
         source="Path and body participants/body: Riprock tests/test_new_endpoints.py. Capability rule UNCONFIRMED.",
     ),
@@ -1179,7 +1179,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "Send a WhatsApp text or approved template from a WhatsApp line, outside the agents' inbox. Past "
             "WhatsApp's 24 h reply window only templates arrive."
         ),
-        action="send a WhatsApp message from number {number_id} to {to}",
+        action="send a WhatsApp message from number {number_id}",
         number_arg="number_id",
         source=(
             "POST /v1/messages/whatsapp/send with lineId, to, text or templateParams {id, body:[{key,value}]}: "
@@ -1198,7 +1198,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         webhook_event="message.sent",
         title="Send WhatsApp message in conversation",
         description="Like send_whatsapp_message, but into the conversation the line's agents see.",
-        action="send a WhatsApp conversation message from number {number_id} to {to}",
+        action="send a WhatsApp conversation message from number {number_id}",
         number_arg="number_id",
         source="Recipient sent as externalNumber on this endpoint only: Riprock tests/test_new_endpoints.py.",
     ),

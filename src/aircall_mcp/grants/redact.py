@@ -29,6 +29,7 @@ KEY_KINDS: Mapping[str, frozenset[Redaction]] = {
     "number": frozenset({_PHONE}),  # a string here; a Number object is a mapping and is walked instead
     "external_caller_number": frozenset({_PHONE}),
     "to": frozenset({_PHONE}),
+    "contact_phone": frozenset({_PHONE}),  # the AI Voice Agent call's recipient
     "email": frozenset({_EMAIL}),
     "recording": frozenset({_RECORDING}),
     "recording_short_url": frozenset({_RECORDING}),
@@ -37,7 +38,10 @@ KEY_KINDS: Mapping[str, frozenset[Redaction]] = {
     "asset": frozenset({_RECORDING, _VOICEMAIL}),
 }
 # Lists whose items are phone numbers / emails, as plain strings or as {"label", "value"} details.
-LIST_KINDS: Mapping[str, Redaction] = {"phone_numbers": _PHONE, "emails": _EMAIL}
+LIST_KINDS: Mapping[str, Redaction] = {"phone_numbers": _PHONE, "emails": _EMAIL, "participants": _PHONE}
+# Arguments that carry what a message says to a person (or what an AI Voice Agent is told about them): where a
+# grant masks phone numbers, the audit keeps only that they were given, as for the recipient they go to.
+MESSAGE_CONTENT_ARGUMENTS = frozenset({"body", "text", "template", "context"})
 
 _PHONE_IN_TEXT = re.compile(r"\+[0-9][0-9 ().-]{5,}[0-9]")
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -129,7 +133,11 @@ def _redact_detail(item: Any, kind: Redaction, redact: frozenset[Redaction]) -> 
 
 def redact_arguments(grant: Grant, args: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments of a call as the audit should record them for this grant (same masks as results)."""
-    return dict(redact_value(dict(args), grant.redact))
+    redacted = dict(redact_value(dict(args), grant.redact))
+    if _PHONE in grant.redact:
+        for key in MESSAGE_CONTENT_ARGUMENTS & redacted.keys():
+            redacted[key] = REDACTED
+    return redacted
 
 
 def filter_and_redact(grant: Grant, endpoint: Endpoint, result: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
