@@ -3,8 +3,9 @@
 Every byte the server sends an agent (tool definitions once per session, results on every call) is paid for in
 its context window, so this prints the figures to watch:
 
-1. tools/list as it goes on the wire (all 72 tools, and the subset each example grant in grants/ shows),
-   split into descriptions, input schemas and output schemas.
+1. tools/list as it goes on the wire (every tool, and the subset each example grant in grants/ shows),
+   split into descriptions, input schemas and output schemas, against the budget (issue 15: no larger than
+   before messaging was added), then per area and per tool, so a change can see where the bytes go.
 2. One page (per_page=50) of each list tool from the embedded sandbox: bytes per object in Aircall's raw JSON
    versus in our shaped result, and the saving.
 
@@ -31,8 +32,20 @@ from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 GRANTS_DIR = REPO / "grants"
-LIST_TOOLS = ("list_calls", "list_contacts", "list_users", "list_numbers", "list_teams", "list_tags", "list_webhooks")
+LIST_TOOLS = (
+    "list_calls",
+    "list_contacts",
+    "list_users",
+    "list_numbers",
+    "list_teams",
+    "list_tags",
+    "list_webhooks",
+    "list_sms_templates",
+)
 PER_PAGE = 50
+# The full tools/list before issue 15 added messaging, the AI Voice Agent call and analytics (72 tools): the
+# catalogue may grow, this may not.
+TOOLS_LIST_BUDGET = 86_391
 # A rough rule for English text and JSON with common tokenizers; real counts vary by model (often 3-4.5 B/token).
 BYTES_PER_TOKEN = 4
 
@@ -66,6 +79,8 @@ def report_tools_list() -> None:
     print("1. tools/list (ListToolsResult, by_alias, exclude_none, compact JSON, UTF-8)")
     print(f"   tools                     {len(tools):>8}")
     print(f"   total bytes               {total:>8,}   {tokens(total)} tokens (approximation: bytes/{BYTES_PER_TOKEN})")
+    verdict = "within" if total <= TOOLS_LIST_BUDGET else "OVER"
+    print(f"   budget                    {TOOLS_LIST_BUDGET:>8,}   {verdict} ({TOOLS_LIST_BUDGET - total:+,} to spare)")
     print(f"   bytes per tool, mean      {statistics.mean(per_tool.values()):>8,.0f}")
     print(f"   bytes per tool, median    {statistics.median(per_tool.values()):>8,.0f}")
     print(f"   bytes per tool, max       {per_tool[biggest]:>8,}   ({biggest})")
@@ -79,16 +94,63 @@ def report_tools_list() -> None:
     ):
         print(f"     {label:<36}{size:>8,}  {100 * size / total:5.1f}%")
 
-    print("   largest tools (total = description + inputSchema + outputSchema + rest):")
+    report_parts(tools)
+    report_areas(endpoints, per_tool)
+    print("   every tool, largest first (total = description + inputSchema + outputSchema + rest):")
     by_size = sorted(tools, key=lambda tool: per_tool[tool["name"]], reverse=True)
-    print(f"     {'tool':<32}{'total':>7}{'descr':>7}{'input':>7}{'output':>7}")
-    for tool in by_size[:8]:
+    print(f"     {'tool':<36}{'total':>7}{'descr':>7}{'input':>7}{'output':>7}{'rest':>6}")
+    for tool in by_size:
+        parts = [nbytes(tool.get(key, "" if key == "description" else {})) for key in _PARTS]
+        rest = per_tool[tool["name"]] - sum(parts)
         print(
-            f"     {tool['name']:<32}{per_tool[tool['name']]:>7,}{nbytes(tool.get('description', '')):>7,}"
-            f"{nbytes(tool.get('inputSchema', {})):>7,}{nbytes(tool.get('outputSchema', {})):>7,}"
+            f"     {tool['name']:<36}{per_tool[tool['name']]:>7,}" + "".join(f"{p:>7,}" for p in parts) + f"{rest:>6,}"
         )
     print()
     report_grant_subsets(total)
+
+
+_PARTS = ("description", "inputSchema", "outputSchema")
+
+
+def report_parts(tools: list[dict[str, Any]]) -> None:
+    """Where the bytes inside the parts go: what is repeated across tools is where a change can save."""
+    framing = sum(nbytes({"name": t["name"], "title": t.get("title", "")}) for t in tools)
+    annotations = sum(nbytes(t.get("annotations", {})) for t in tools)
+    webhook = sum(len(t["description"].partition(" Triggers webhook event ")[2]) + 24 for t in tools
+                  if " Triggers webhook event " in t["description"])  # fmt: skip
+    schema_descriptions = sum(
+        _described_bytes(t.get(key, {})) for t in tools for key in ("inputSchema", "outputSchema")
+    )
+    outputs = [compact_json(t.get("outputSchema", {})) for t in tools]
+    repeated = sum(len(o.encode()) for i, o in enumerate(outputs) if o in outputs[:i])
+    print("   inside the parts:")
+    for label, size in (
+        ("names and titles", framing),
+        ("annotations", annotations),
+        ("'Triggers webhook event ...' sentences", webhook),
+        ("schema field descriptions", schema_descriptions),
+        ("output schemas identical to an earlier one", repeated),
+    ):
+        print(f"     {label:<44}{size:>8,}")
+
+
+def _described_bytes(node: Any) -> int:
+    if isinstance(node, dict):
+        own = nbytes(node["description"]) + len('"description":,') if isinstance(node.get("description"), str) else 0
+        return own + sum(_described_bytes(value) for value in node.values())
+    if isinstance(node, list):
+        return sum(_described_bytes(item) for item in node)
+    return 0
+
+
+def report_areas(endpoints: list[Endpoint], per_tool: dict[str, int]) -> None:
+    totals: dict[str, list[int]] = {}
+    for endpoint in endpoints:
+        totals.setdefault(endpoint.area.value, []).append(per_tool[endpoint.name])
+    print("   per area:")
+    print(f"     {'area':<12}{'tools':>6}{'bytes':>9}{'mean':>7}")
+    for area, sizes in sorted(totals.items(), key=lambda kv: -sum(kv[1])):
+        print(f"     {area:<12}{len(sizes):>6}{sum(sizes):>9,}{sum(sizes) / len(sizes):>7,.0f}")
 
 
 def report_grant_subsets(full_total: int) -> None:
