@@ -95,7 +95,8 @@ class ExportPath(InputModel):
 
 
 class AgentCallInput(InputModel):
-    agent_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the AI Voice Agent's id")
+    # Ids start with a letter ("agent-abc123" in the reference): a bare number is some other object's id.
+    agent_id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$", description="the AI Voice Agent's id")
     contact_phone: E164
     idempotency_key: str = Field(
         pattern=r"^[\w.:-]{1,128}$", description="unique per intended call; a repeat does not call twice"
