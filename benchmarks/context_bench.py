@@ -207,7 +207,7 @@ def report_list_results(pages: list[tuple[Endpoint, Any, int]]) -> None:
     print("   raw  = each item of Aircall's JSON re-serialized compact; ours = each item of shape_result, compact.")
     print("   page = whole payload: Aircall's response body as sent vs our compact_json(shape_result(...)).")
     header = (
-        f"   {'tool':<15}{'items':>6}{'raw B/obj':>11}{'ours B/obj':>12}{'saving':>8}"
+        f"   {'tool':<19}{'items':>6}{'raw B/obj':>11}{'ours B/obj':>12}{'saving':>8}"
         f"{'raw page':>10}{'our page':>10}{'saving':>8}{'our tokens':>12}"
     )
     print(header)
@@ -232,12 +232,12 @@ def report_list_results(pages: list[tuple[Endpoint, Any, int]]) -> None:
         per_raw = raw_total / count if count else 0.0
         per_ours = our_total / count if count else 0.0
         print(
-            f"   {endpoint.name:<15}{count:>6}{per_raw:>11,.0f}{per_ours:>12,.0f}{saving(raw_total, our_total):>8}"
+            f"   {endpoint.name:<19}{count:>6}{per_raw:>11,.0f}{per_ours:>12,.0f}{saving(raw_total, our_total):>8}"
             f"{wire_bytes:>10,}{our_page:>10,}{saving(wire_bytes, our_page):>8}{tokens(our_page):>12}"
         )
     print("   " + "-" * (len(header) - 3))
     print(
-        f"   {'all':<15}{'':>6}{'':>11}{'':>12}{saving(raw_sum, ours_sum):>8}"
+        f"   {'all':<19}{'':>6}{'':>11}{'':>12}{saving(raw_sum, ours_sum):>8}"
         f"{raw_page_sum:>10,}{our_page_sum:>10,}{saving(raw_page_sum, our_page_sum):>8}{tokens(our_page_sum):>12}"
     )
     print()
@@ -258,7 +258,7 @@ def report_heaviest_fields(pages: list[tuple[Endpoint, Any, int]]) -> None:
         total = sum(nbytes(item) for item in items) or 1
         top = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:4]
         shown = ", ".join(f"{key} {100 * size / total:.0f}%" for key, size in top)
-        print(f"     {endpoint.name:<15}{shown}")
+        print(f"     {endpoint.name:<19}{shown}")
 
 
 def saving(before: int, after: int) -> str:

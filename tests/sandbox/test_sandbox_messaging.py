@@ -7,7 +7,14 @@ from typing import Any
 import httpx2
 
 from aircall_mcp.sandbox import SandboxHandle
-from aircall_mcp.sandbox.messaging import AGENT_IDS, EXPORT_SECONDS, Messaging, messaging, receive_message
+from aircall_mcp.sandbox.messaging import (
+    AGENT_IDS,
+    EXPORT_SECONDS,
+    Messaging,
+    messaging,
+    receive_message,
+    update_message_status,
+)
 
 CUSTOMER = "+14155550100"
 EXPORT_BODY = {
@@ -178,10 +185,18 @@ async def test_message_events_are_recorded_for_webhook_delivery(
     sandbox: SandboxHandle, sandbox_http: httpx2.AsyncClient
 ) -> None:
     sms, _ = sms_numbers(sandbox)
-    await sandbox_http.post(f"/v1/numbers/{sms}/messages/send", json={"to": CUSTOMER, "body": "hello"})
+    sent = await sandbox_http.post(f"/v1/numbers/{sms}/messages/send", json={"to": CUSTOMER, "body": "hello"})
     await sandbox_http.post(f"/v1/numbers/{sms}/messages/group/send", json={"participants": [CUSTOMER], "body": "x"})
-    receive_message(sandbox.sandbox.state, sms, CUSTOMER, "thanks", at=1_800_000_000)
+    update_message_status(sandbox.sandbox.state, sent.json()["id"], "delivered", at=1_800_000_001)
+    receive_message(sandbox.sandbox.state, sms, CUSTOMER, "thanks", at=1_800_000_002)
     events = state(sandbox).events
-    assert [e.name for e in events] == ["message.sent", "group_message.sent", "message.received"]
+    assert [e.name for e in events] == [
+        "message.sent",
+        "group_message.sent",
+        "message.status_updated",
+        "message.received",
+    ]
     assert events[0].data["number"] == {"id": sms}
-    assert events[2].data["body"] == "thanks"
+    assert events[0].data["status"] == "pending", "an event keeps the state it was emitted with"
+    assert events[2].data["status"] == "delivered"
+    assert events[3].data["body"] == "thanks"

@@ -75,7 +75,7 @@ class Messaging:
     events: list[Event] = field(default_factory=list)
 
     def emit(self, name: str, data: dict[str, Any], at: int) -> None:
-        self.events.append(Event(name, data, at))
+        self.events.append(Event(name, dict(data), at))  # a copy: later changes to the object are new events
 
 
 def messaging(ws: Workspace) -> Messaging:
@@ -131,4 +131,16 @@ def receive_message(ws: Workspace, number_id: int, sender: str, body: str, at: i
     }
     state.messages.append(message)
     state.emit("message.received", message, at)
+    return message
+
+
+def update_message_status(ws: Workspace, message_id: str, status: str, at: int) -> dict[str, Any]:
+    """A carrier receipt for a sent message (a sandbox control): its new status, emitted as message.status_updated."""
+    state = messaging(ws)
+    message = next((m for m in state.messages if m.get("id") == message_id), None)
+    if message is None:
+        raise KeyError(f"no message {message_id} in the sandbox")
+    message["status"] = status
+    message["updated_at"] = at * 1000
+    state.emit("message.status_updated", dict(message), at)
     return message
