@@ -1375,9 +1375,9 @@ def _output_owners() -> dict[type[BaseModel], Endpoint]:
 def _output_reference(schema: dict[str, Any], owner: Endpoint) -> dict[str, Any]:
     """`schema` with its objects and lists left open and pointed at `owner`, whose result has the same shape.
 
-    Context budget: a write tool returning the entity a read tool returns (archive_call returns the call that
-    get_call describes) would otherwise repeat the whole schema in every agent's tools/list. The result still
-    validates (output schemas are open objects) and scalar fields keep their types.
+    Context budget: a tool returning what an earlier read tool already describes (archive_call returns the call
+    of get_call, search_calls the page of list_calls) would otherwise repeat the whole schema in every agent's
+    tools/list. The result still validates (output schemas are open objects) and scalar fields keep their types.
     """
     properties = {
         name: (
