@@ -3,8 +3,9 @@
 Every byte the server sends an agent (tool definitions once per session, results on every call) is paid for in
 its context window, so this prints the figures to watch:
 
-1. tools/list as it goes on the wire (all 72 tools, and the subset each example grant shows),
-   split into descriptions, input schemas and output schemas.
+1. tools/list as it goes on the wire (every tool, and the subset each packaged example grant shows),
+   split into descriptions, input schemas and output schemas, against the budget (issue 15: no larger than
+   before messaging was added), then per area and per tool, so a change can see where the bytes go.
 2. One page (per_page=50) of each list tool from the embedded sandbox: bytes per object in Aircall's raw JSON
    versus in our shaped result, and the saving.
 
@@ -31,8 +32,20 @@ from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 GRANTS_DIR = REPO / "src" / "aircall_mcp" / "examples" / "grants"
-LIST_TOOLS = ("list_calls", "list_contacts", "list_users", "list_numbers", "list_teams", "list_tags", "list_webhooks")
+LIST_TOOLS = (
+    "list_calls",
+    "list_contacts",
+    "list_users",
+    "list_numbers",
+    "list_teams",
+    "list_tags",
+    "list_webhooks",
+    "list_sms_templates",
+)
 PER_PAGE = 50
+# The full tools/list before issue 15 added messaging, the AI Voice Agent call and analytics (72 tools): the
+# catalogue may grow, this may not.
+TOOLS_LIST_BUDGET = 86_391
 # A rough rule for English text and JSON with common tokenizers; real counts vary by model (often 3-4.5 B/token).
 BYTES_PER_TOKEN = 4
 
@@ -66,6 +79,8 @@ def report_tools_list() -> None:
     print("1. tools/list (ListToolsResult, by_alias, exclude_none, compact JSON, UTF-8)")
     print(f"   tools                     {len(tools):>8}")
     print(f"   total bytes               {total:>8,}   {tokens(total)} tokens (approximation: bytes/{BYTES_PER_TOKEN})")
+    verdict = "within" if total <= TOOLS_LIST_BUDGET else "OVER"
+    print(f"   budget                    {TOOLS_LIST_BUDGET:>8,}   {verdict} ({TOOLS_LIST_BUDGET - total:+,} to spare)")
     print(f"   bytes per tool, mean      {statistics.mean(per_tool.values()):>8,.0f}")
     print(f"   bytes per tool, median    {statistics.median(per_tool.values()):>8,.0f}")
     print(f"   bytes per tool, max       {per_tool[biggest]:>8,}   ({biggest})")
@@ -79,16 +94,63 @@ def report_tools_list() -> None:
     ):
         print(f"     {label:<36}{size:>8,}  {100 * size / total:5.1f}%")
 
-    print("   largest tools (total = description + inputSchema + outputSchema + rest):")
+    report_parts(tools)
+    report_areas(endpoints, per_tool)
+    print("   every tool, largest first (total = description + inputSchema + outputSchema + rest):")
     by_size = sorted(tools, key=lambda tool: per_tool[tool["name"]], reverse=True)
-    print(f"     {'tool':<32}{'total':>7}{'descr':>7}{'input':>7}{'output':>7}")
-    for tool in by_size[:8]:
+    print(f"     {'tool':<36}{'total':>7}{'descr':>7}{'input':>7}{'output':>7}{'rest':>6}")
+    for tool in by_size:
+        parts = [nbytes(tool.get(key, "" if key == "description" else {})) for key in _PARTS]
+        rest = per_tool[tool["name"]] - sum(parts)
         print(
-            f"     {tool['name']:<32}{per_tool[tool['name']]:>7,}{nbytes(tool.get('description', '')):>7,}"
-            f"{nbytes(tool.get('inputSchema', {})):>7,}{nbytes(tool.get('outputSchema', {})):>7,}"
+            f"     {tool['name']:<36}{per_tool[tool['name']]:>7,}" + "".join(f"{p:>7,}" for p in parts) + f"{rest:>6,}"
         )
     print()
     report_grant_subsets(total)
+
+
+_PARTS = ("description", "inputSchema", "outputSchema")
+
+
+def report_parts(tools: list[dict[str, Any]]) -> None:
+    """Where the bytes inside the parts go: what is repeated across tools is where a change can save."""
+    framing = sum(nbytes({"name": t["name"], "title": t.get("title", "")}) for t in tools)
+    annotations = sum(nbytes(t.get("annotations", {})) for t in tools)
+    webhook = sum(len(t["description"].partition(" Triggers webhook event ")[2]) + 24 for t in tools
+                  if " Triggers webhook event " in t["description"])  # fmt: skip
+    schema_descriptions = sum(
+        _described_bytes(t.get(key, {})) for t in tools for key in ("inputSchema", "outputSchema")
+    )
+    outputs = [compact_json(t.get("outputSchema", {})) for t in tools]
+    repeated = sum(len(o.encode()) for i, o in enumerate(outputs) if o in outputs[:i])
+    print("   inside the parts:")
+    for label, size in (
+        ("names and titles", framing),
+        ("annotations", annotations),
+        ("'Triggers webhook event ...' sentences", webhook),
+        ("schema field descriptions", schema_descriptions),
+        ("output schemas identical to an earlier one", repeated),
+    ):
+        print(f"     {label:<44}{size:>8,}")
+
+
+def _described_bytes(node: Any) -> int:
+    if isinstance(node, dict):
+        own = nbytes(node["description"]) + len('"description":,') if isinstance(node.get("description"), str) else 0
+        return own + sum(_described_bytes(value) for value in node.values())
+    if isinstance(node, list):
+        return sum(_described_bytes(item) for item in node)
+    return 0
+
+
+def report_areas(endpoints: list[Endpoint], per_tool: dict[str, int]) -> None:
+    totals: dict[str, list[int]] = {}
+    for endpoint in endpoints:
+        totals.setdefault(endpoint.area.value, []).append(per_tool[endpoint.name])
+    print("   per area:")
+    print(f"     {'area':<12}{'tools':>6}{'bytes':>9}{'mean':>7}")
+    for area, sizes in sorted(totals.items(), key=lambda kv: -sum(kv[1])):
+        print(f"     {area:<12}{len(sizes):>6}{sum(sizes):>9,}{sum(sizes) / len(sizes):>7,.0f}")
 
 
 def report_grant_subsets(full_total: int) -> None:
@@ -145,7 +207,7 @@ def report_list_results(pages: list[tuple[Endpoint, Any, int]]) -> None:
     print("   raw  = each item of Aircall's JSON re-serialized compact; ours = each item of shape_result, compact.")
     print("   page = whole payload: Aircall's response body as sent vs our compact_json(shape_result(...)).")
     header = (
-        f"   {'tool':<15}{'items':>6}{'raw B/obj':>11}{'ours B/obj':>12}{'saving':>8}"
+        f"   {'tool':<19}{'items':>6}{'raw B/obj':>11}{'ours B/obj':>12}{'saving':>8}"
         f"{'raw page':>10}{'our page':>10}{'saving':>8}{'our tokens':>12}"
     )
     print(header)
@@ -170,12 +232,12 @@ def report_list_results(pages: list[tuple[Endpoint, Any, int]]) -> None:
         per_raw = raw_total / count if count else 0.0
         per_ours = our_total / count if count else 0.0
         print(
-            f"   {endpoint.name:<15}{count:>6}{per_raw:>11,.0f}{per_ours:>12,.0f}{saving(raw_total, our_total):>8}"
+            f"   {endpoint.name:<19}{count:>6}{per_raw:>11,.0f}{per_ours:>12,.0f}{saving(raw_total, our_total):>8}"
             f"{wire_bytes:>10,}{our_page:>10,}{saving(wire_bytes, our_page):>8}{tokens(our_page):>12}"
         )
     print("   " + "-" * (len(header) - 3))
     print(
-        f"   {'all':<15}{'':>6}{'':>11}{'':>12}{saving(raw_sum, ours_sum):>8}"
+        f"   {'all':<19}{'':>6}{'':>11}{'':>12}{saving(raw_sum, ours_sum):>8}"
         f"{raw_page_sum:>10,}{our_page_sum:>10,}{saving(raw_page_sum, our_page_sum):>8}{tokens(our_page_sum):>12}"
     )
     print()
@@ -196,7 +258,7 @@ def report_heaviest_fields(pages: list[tuple[Endpoint, Any, int]]) -> None:
         total = sum(nbytes(item) for item in items) or 1
         top = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:4]
         shown = ", ".join(f"{key} {100 * size / total:.0f}%" for key, size in top)
-        print(f"     {endpoint.name:<15}{shown}")
+        print(f"     {endpoint.name:<19}{shown}")
 
 
 def saving(before: int, after: int) -> str:

@@ -16,7 +16,7 @@ import mcp_types as types
 from pydantic import BaseModel
 
 from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Access, Area, Endpoint, PreparedRequest
-from aircall_mcp.models import calls, company, contacts, numbers, tags, teams, users, webhooks
+from aircall_mcp.models import analytics, calls, company, contacts, messaging, numbers, tags, teams, users, webhooks
 from aircall_mcp.models.common import InputModel, NoArguments, tool_schema
 from aircall_mcp.results import compact_json, shape_result
 
@@ -26,6 +26,7 @@ __all__ = [
     "build_request",
     "by_name",
     "compact_json",
+    "published_annotations",
     "shape_result",
     "to_mcp_tool",
     "tool_annotations",
@@ -338,6 +339,29 @@ CATALOGUE: tuple[Endpoint, ...] = (
         title="Get call custom summary",
         description="Get the company-defined custom summary of a call." + _AI_ASSIST,
         action="read the custom summary of call {call_id}",
+    ),
+    Endpoint(
+        name="start_ai_agent_call",
+        area=Area.CALLS,
+        access=_W,
+        method="POST",
+        path="/v1/outbound-calls/agents/{agent_id}",
+        input_model=analytics.AgentCallInput,
+        output_model=analytics.AgentCallRequest,
+        webhook_event="ai_voice_agent.started",
+        title="Start AI Voice Agent call",
+        description=(
+            "Have an AI Voice Agent phone an E.164 number: a real call, from the agent's own number. Queued "
+            "(PENDING); a repeated idempotency_key never calls twice."
+        ),
+        action="start an AI Voice Agent call from agent {agent_id}",
+        number_arg=NUMBER_NOT_NAMED,
+        source=(
+            "POST /v1/outbound-calls/agents/:agent_id, body contact_phone/idempotency_key/context/expiration_seconds "
+            "(60-86400), 202 {id, idempotency_key, status PENDING, virtual_agent_id}: Riprock/aircall-api "
+            "tests/test_new_endpoints.py + payloads OUTBOUND_CALL (transcribed from the reference); not in recorded "
+            "traffic. Which number the agent calls from: UNCONFIRMED (not in the request)."
+        ),
     ),
     # -------------------------------------------------------------------------------------------- contacts
     Endpoint(
@@ -1014,6 +1038,268 @@ CATALOGUE: tuple[Endpoint, ...] = (
         description="Delete a webhook; deliveries stop and its token is gone for good.",
         action="delete webhook {webhook_id}",
     ),
+    # ------------------------------------------------------------------------------------------- messaging
+    Endpoint(
+        name="configure_messaging",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/numbers/{number_id}/messages/configuration",
+        input_model=messaging.ConfigureMessagingInput,
+        output_model=messaging.MessagingConfiguration,
+        title="Configure messaging",
+        description="Enable send_message on a number, optionally with an https URL for inbound message callbacks.",
+        action="configure messaging on number {number_id}",
+        number_arg="number_id",
+        source=(
+            "Path and POST/GET/DELETE: Riprock/aircall-api resources/message.py and CassiaResearch messages.ts "
+            "agree. Body key callbackUrl (Cassia, Riprock docstring); Riprock also names a `type` (values "
+            "UNCONFIRMED, not exposed). Response shape UNCONFIRMED."
+        ),
+    ),
+    Endpoint(
+        name="get_messaging_configuration",
+        area=Area.MESSAGING,
+        access=_R,
+        method="GET",
+        path="/v1/numbers/{number_id}/messages/configuration",
+        input_model=numbers.NumberPath,
+        output_model=messaging.MessagingConfiguration,
+        title="Get messaging configuration",
+        description="Get a number's messaging configuration; not found when send_message is not enabled on it.",
+        action="read the messaging configuration of number {number_id}",
+        number_arg="number_id",
+        source="As configure_messaging; the 404 for an unconfigured number is the sandbox's reading (UNCONFIRMED).",
+    ),
+    Endpoint(
+        name="delete_messaging_configuration",
+        area=Area.MESSAGING,
+        access=_D,
+        method="DELETE",
+        path="/v1/numbers/{number_id}/messages/configuration",
+        input_model=numbers.NumberPath,
+        output_model=messaging.MessagingAck,
+        title="Delete messaging configuration",
+        description="Disable send_message on a number and drop its callback URL.",
+        action="delete the messaging configuration of number {number_id}",
+        number_arg="number_id",
+        source="As configure_messaging (Riprock, Cassia); status of the answer UNCONFIRMED (any 2xx accepted).",
+    ),
+    Endpoint(
+        name="send_message",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/numbers/{number_id}/messages/send",
+        input_model=messaging.SendMessageInput,
+        output_model=messaging.Message,
+        webhook_event="message.sent",
+        title="Send SMS",
+        description=(
+            "Send an SMS (MMS with media_url) from a number set up by configure_messaging, outside the agents' "
+            "inbox (for that: send_conversation_message)."
+        ),
+        action="send a message from number {number_id}",
+        number_arg="number_id",
+        source=(
+            "Body to/body (max 1600 characters: CassiaResearch messages.ts and Riprock docstrings quoting the "
+            "reference) and mediaUrl (Riprock; Cassia sends media_url: UNCONFIRMED which one Aircall reads). "
+            "Needs the configuration first and answers the message unwrapped (Riprock payloads MESSAGE)."
+        ),
+    ),
+    Endpoint(
+        name="send_conversation_message",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/numbers/{number_id}/messages/native/send",
+        input_model=messaging.SendMessageInput,
+        output_model=messaging.Message,
+        webhook_event="message.sent",
+        title="Send SMS in conversation",
+        description=(
+            "Send an SMS (MMS with media_url) into the number's conversation with that person, seen by its "
+            "agents in Aircall. SMS-capable numbers only."
+        ),
+        action="send a conversation message from number {number_id}",
+        number_arg="number_id",
+        source=(
+            "Native send = into the agent conversation: Riprock resources/message.py (send_in_conversation) and "
+            "Cassia. Which numbers support it (SMS-capable countries) is UNCONFIRMED; the sandbox allows US, CA, "
+            "GB and AU numbers."
+        ),
+    ),
+    Endpoint(
+        name="send_group_message",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/numbers/{number_id}/messages/group/send",
+        input_model=messaging.SendGroupMessageInput,
+        output_model=messaging.GroupMessage,
+        webhook_event="group_message.sent",
+        title="Send group SMS",
+        description=(
+            "Send one group SMS (body or media_url) to several participants from a number set up by "
+            "configure_messaging, outside the agents' inbox."
+        ),
+        action="send a group message from number {number_id}",
+        number_arg="number_id",
+        source=(
+            "participants/body/mediaUrl and text-or-media: Riprock tests/test_new_endpoints.py; GROUP_MESSAGE "
+            "payload (millisecond timestamps). That it needs the configuration like send_message is UNCONFIRMED."
+        ),
+    ),
+    Endpoint(
+        name="send_group_conversation_message",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/numbers/{number_id}/messages/group/native/send",
+        input_model=messaging.SendGroupConversationInput,
+        output_model=messaging.GroupMessage,
+        webhook_event="group_message.sent",
+        title="Send group SMS in conversation",
+        description="Send a group SMS into the number's group conversation, seen by its agents in Aircall.",
+        action="send a group conversation message from number {number_id}",
+        number_arg="number_id",
+        source="Path and body participants/body: Riprock tests/test_new_endpoints.py. Capability rule UNCONFIRMED.",
+    ),
+    Endpoint(
+        name="send_whatsapp_message",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/messages/whatsapp/send",
+        input_model=messaging.SendWhatsAppInput,
+        output_model=messaging.Message,
+        webhook_event="message.sent",
+        title="Send WhatsApp message",
+        description=(
+            "Send a WhatsApp text or approved template from a WhatsApp line, outside the agents' inbox. Past "
+            "WhatsApp's 24 h reply window only templates arrive."
+        ),
+        action="send a WhatsApp message from number {number_id}",
+        number_arg="number_id",
+        source=(
+            "POST /v1/messages/whatsapp/send with lineId, to, text or templateParams {id, body:[{key,value}]}: "
+            "Riprock tests/test_new_endpoints.py (pins path and body); text max 4096 from Riprock's docstring "
+            "(UNCONFIRMED elsewhere). The 24 h window is WhatsApp's rule, not checked by the sandbox."
+        ),
+    ),
+    Endpoint(
+        name="send_whatsapp_conversation_message",
+        area=Area.MESSAGING,
+        access=_W,
+        method="POST",
+        path="/v1/messages/send/whatsapp/native",
+        input_model=messaging.SendWhatsAppConversationInput,
+        output_model=messaging.Message,
+        webhook_event="message.sent",
+        title="Send WhatsApp message in conversation",
+        description="Like send_whatsapp_message, but into the conversation the line's agents see.",
+        action="send a WhatsApp conversation message from number {number_id}",
+        number_arg="number_id",
+        source="Recipient sent as externalNumber on this endpoint only: Riprock tests/test_new_endpoints.py.",
+    ),
+    Endpoint(
+        name="list_sms_templates",
+        area=Area.MESSAGING,
+        access=_R,
+        method="GET",
+        path="/v1/sms/templates",
+        input_model=messaging.ListSmsTemplatesInput,
+        output_model=messaging.SmsTemplateList,
+        list_key="templates",
+        title="List SMS templates",
+        description="List the company's SMS templates (name and body), optionally searching names and bodies.",
+        action="list SMS templates",
+        source=(
+            "GET /v1/sms/templates with search, page/per_page (Aircall allows 100 per page here; we keep 50 like "
+            "every list) and meta: Riprock tests/test_new_endpoints.py. Fields id/name/body: payloads SMS_TEMPLATE."
+        ),
+    ),
+    Endpoint(
+        name="list_whatsapp_templates",
+        area=Area.MESSAGING,
+        access=_R,
+        method="GET",
+        path="/v1/numbers/{number_id}/templates",
+        input_model=messaging.ListWhatsAppTemplatesInput,
+        output_model=messaging.WhatsAppTemplateList,
+        title="List WhatsApp templates",
+        description=(
+            "List a WhatsApp line's message templates (the ids send_whatsapp_message takes). Pages by cursor: "
+            "pass pageInfo.nextToken as token."
+        ),
+        action="list the WhatsApp templates of number {number_id}",
+        number_arg="number_id",
+        source=(
+            "Query status/category/token/limit and the cursor answer {templates, pageInfo{currentToken, nextToken, "
+            "totalCount}} without meta: Riprock tests/test_new_endpoints.py + payloads WHATSAPP_TEMPLATES. Status "
+            "and category values are WhatsApp's (UNCONFIRMED as Aircall filters)."
+        ),
+    ),
+    Endpoint(
+        name="get_whatsapp_status",
+        area=Area.MESSAGING,
+        access=_R,
+        method="GET",
+        path="/v1/numbers/{number_id}/whatsapp_status",
+        input_model=numbers.NumberPath,
+        output_model=messaging.WhatsAppStatus,
+        title="Get WhatsApp status",
+        description="Whether a number can send WhatsApp messages now, with its quality rating and messaging tier.",
+        action="read the WhatsApp status of number {number_id}",
+        number_arg="number_id",
+        source=(
+            "Fields wabaId/status/canSendMessage/messagingLimitTier/qualityRating/businessVerificationStatus: "
+            "Riprock payloads WHATSAPP_STATUS. The answer for a number that is no WhatsApp line is UNCONFIRMED "
+            "(the sandbox answers 404)."
+        ),
+    ),
+    # ------------------------------------------------------------------------------------------- analytics
+    Endpoint(
+        name="create_analytics_export",
+        area=Area.ANALYTICS,
+        access=_W,
+        method="POST",
+        path="/v1/analytics/report/export",
+        input_model=analytics.CreateExportInput,
+        output_model=analytics.AnalyticsExport,
+        webhook_event="analytics.report_created",
+        title="Create analytics export",
+        description=(
+            "Build an Analytics+ report as CSV for relative_range or from_date..to_date, optionally for some "
+            "users, teams or numbers. Asynchronous: poll get_analytics_export."
+        ),
+        action="export the analytics report {report_name}",
+        # A report spans the company's numbers unless filtered: a grant scoped to numbers cannot vouch for it.
+        number_arg=NUMBER_NOT_NAMED,
+        source=(
+            "Body {input: {reportName, filter: {dateFilter: {relative}|{absoluteRange: {fromDate, toDate}}, "
+            "timezone, userIDs, teamIDs, lineIDs}, exportOptions}}, report names, relative ranges, 403 without "
+            "Analytics+: Riprock resources/analytics.py + tests. Other filters (tags, call types...) not exposed."
+        ),
+    ),
+    Endpoint(
+        name="get_analytics_export",
+        area=Area.ANALYTICS,
+        access=_R,
+        method="GET",
+        path="/v1/analytics/report/export/{export_id}",
+        input_model=analytics.ExportPath,
+        output_model=analytics.AnalyticsExport,
+        title="Get analytics export",
+        description=(
+            "Get an export's status; once COMPLETED it has a downloadUrl that expires (call again for a fresh one)."
+        ),
+        action="read analytics export {export_id}",
+        source=(
+            "camelCase answer exportID/status/downloadUrl/downloadUrlExpiresAt/errorMessage: Riprock payloads "
+            "ANALYTICS_EXPORT_*; poll about once a minute (Riprock docstring)."
+        ),
+    ),
     # --------------------------------------------------------------------------------------------- company
     Endpoint(
         name="get_company",
@@ -1069,7 +1355,39 @@ def tool_annotations(endpoint: Endpoint) -> types.ToolAnnotations:
 
 @functools.cache
 def _schemas(endpoint: Endpoint) -> tuple[dict[str, Any], dict[str, Any]]:
-    return tool_schema(endpoint.input_model), tool_schema(endpoint.output_model)
+    input_schema, output_schema = tool_schema(endpoint.input_model), tool_schema(endpoint.output_model)
+    owner = _output_owners().get(endpoint.output_model)
+    if owner is not None and owner is not endpoint:
+        output_schema = _output_reference(output_schema, owner)
+    return input_schema, output_schema
+
+
+@functools.cache
+def _output_owners() -> dict[type[BaseModel], Endpoint]:
+    """For each output model that a read tool returns, the first such read tool: it publishes the model in full."""
+    owners: dict[type[BaseModel], Endpoint] = {}
+    for endpoint in CATALOGUE:
+        if endpoint.access is Access.READ:
+            owners.setdefault(endpoint.output_model, endpoint)
+    return owners
+
+
+def _output_reference(schema: dict[str, Any], owner: Endpoint) -> dict[str, Any]:
+    """`schema` with its objects and lists left open and pointed at `owner`, whose result has the same shape.
+
+    Context budget: a tool returning what an earlier read tool already describes (archive_call returns the call
+    of get_call, search_calls the page of list_calls) would otherwise repeat the whole schema in every agent's
+    tools/list. The result still validates (output schemas are open objects) and scalar fields keep their types.
+    """
+    properties = {
+        name: (
+            {"type": node["type"], "description": f"as in {owner.name}"}
+            if node.get("type") in ("object", "array")
+            else node
+        )
+        for name, node in schema.get("properties", {}).items()
+    }
+    return {**schema, "properties": properties}
 
 
 def tool_description(endpoint: Endpoint) -> str:
@@ -1077,6 +1395,19 @@ def tool_description(endpoint: Endpoint) -> str:
     if endpoint.webhook_event is None:
         return endpoint.description
     return f"{endpoint.description} Triggers webhook event {endpoint.webhook_event}."
+
+
+def published_annotations(endpoint: Endpoint) -> types.ToolAnnotations:
+    """`tool_annotations` without what the MCP spec already implies, as tools/list sends them.
+
+    The title is the tool's own `title`; openWorldHint defaults to true; destructiveHint and idempotentHint only
+    mean something when readOnlyHint is false. Dropping these is lossless and saves ~60 bytes per tool.
+    """
+    hints = tool_annotations(endpoint)
+    update: dict[str, Any] = {"title": None, "open_world_hint": None}
+    if hints.read_only_hint:
+        update |= {"destructive_hint": None, "idempotent_hint": None}
+    return hints.model_copy(update=update)
 
 
 def to_mcp_tool(endpoint: Endpoint) -> types.Tool:
@@ -1088,7 +1419,7 @@ def to_mcp_tool(endpoint: Endpoint) -> types.Tool:
         description=tool_description(endpoint),
         input_schema=copy.deepcopy(input_schema),
         output_schema=copy.deepcopy(output_schema),
-        annotations=tool_annotations(endpoint),
+        annotations=published_annotations(endpoint),
     )
 
 
@@ -1131,6 +1462,8 @@ def build_request(endpoint: Endpoint, args: BaseModel) -> PreparedRequest:
     else:
         query_values = {key: value for key, value in values.items() if key in endpoint.query_fields}
         body_values = {key: value for key, value in values.items() if key not in endpoint.query_fields}
+        if isinstance(args, InputModel) and body_values:
+            body_values = args.body_for_aircall(body_values)
     return PreparedRequest(
         method=endpoint.method,
         path=path,

@@ -41,6 +41,8 @@ class Area(StrEnum):
     TAGS = "tags"
     WEBHOOKS = "webhooks"
     COMPANY = "company"
+    MESSAGING = "messaging"
+    ANALYTICS = "analytics"
 
 
 class Access(StrEnum):

@@ -240,3 +240,64 @@ def test_security_any_user_ref_the_model_accepts_stays_one_path_segment(value: o
     path = unquote(build_request(_endpoint("get_user"), args).path)
     assert path.count("/") == 3, path
     assert not set(path) & set("?#%\\ \t\r\n"), path
+
+
+# ------------------------------------------------------------------------------------ messaging and analytics
+
+
+def test_messaging_arguments_are_sent_under_aircalls_own_names() -> None:
+    sms = _request("send_message", {"number_id": 7, "to": "+14155550100", "body": "hi", "media_url": ["https://a.b/c"]})
+    assert (sms.path, sms.body) == (
+        "/v1/numbers/7/messages/send",
+        {"to": "+14155550100", "body": "hi", "mediaUrl": ["https://a.b/c"]},
+    )
+    config = _request("configure_messaging", {"number_id": 7, "callback_url": "https://hooks.example.com/sms"})
+    assert config.body == {"callbackUrl": "https://hooks.example.com/sms"}
+    template = {"id": "12", "body": [{"key": "{{1}}", "value": "Jo"}]}
+    whatsapp = _request(
+        "send_whatsapp_conversation_message", {"number_id": 7, "to": "+14155550100", "template": template}
+    )
+    assert whatsapp.body == {"lineId": 7, "externalNumber": "+14155550100", "templateParams": template}
+
+
+def test_the_analytics_export_nests_its_filters_under_input() -> None:
+    request = _request(
+        "create_analytics_export",
+        {"report_name": "USER_STATUS_HISTORY", "timezone": "UTC", "relative_range": "LAST_WEEK", "user_ids": [3, 4]},
+    )
+    assert request.body == {
+        "input": {
+            "reportName": "USER_STATUS_HISTORY",
+            "filter": {"dateFilter": {"relative": "LAST_WEEK"}, "timezone": "UTC", "userIDs": [3, 4]},
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {},
+        {"relative_range": "TODAY", "from_date": "2026-05-01", "to_date": "2026-05-02"},
+        {"from_date": "2026-05-01"},
+        {"from_date": "2026-05-03", "to_date": "2026-05-02"},
+    ],
+    ids=["none", "both", "half", "reversed"],
+)
+def test_an_export_takes_exactly_one_date_range(dates: dict[str, Any]) -> None:
+    assert "date" in _error_text(
+        "create_analytics_export", {"report_name": "CALLS_HISTORY", "timezone": "UTC", **dates}
+    )
+
+
+def test_message_bodies_are_capped_at_aircalls_limits() -> None:
+    base = {"number_id": 7, "to": "+14155550100"}
+    assert _error_locations("send_message", {**base, "body": "x" * 1601}) == [("body",)]
+    assert _request("send_message", {**base, "body": "é" * 1600}).body is not None
+    assert _error_locations("send_whatsapp_message", {**base, "text": "x" * 4097}) == [("text",)]
+    assert _error_locations("send_message", {**base, "body": ""}) == [("body",)]
+
+
+def test_an_ai_voice_agent_id_cannot_smuggle_a_path() -> None:
+    args = {"contact_phone": "+14155550100", "idempotency_key": "k"}
+    assert _error_locations("start_ai_agent_call", {**args, "agent_id": "../users/1"}) == [("agent_id",)]
+    assert _request("start_ai_agent_call", {**args, "agent_id": "agent-1"}).path == "/v1/outbound-calls/agents/agent-1"

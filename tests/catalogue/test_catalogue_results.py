@@ -120,6 +120,37 @@ WEBHOOK = {
     "events": ["call.ended", "call.tagged"],
     "created_at": "2026-06-19T19:38:35.000Z",
 }
+# Messaging, AI Voice Agent and analytics answers as the reference samples them (Riprock/aircall-api payloads).
+MESSAGE = {
+    "id": "messageId",
+    "status": "pending",
+    "direct_link": "https://api.aircall.io/v1/numbers/123/messages/SM123",
+    "direction": "outbound",
+    "created_at": "2024-07-30T07:29:21.000Z",
+    "raw_digits": "+14155550100",
+    "body": "text you want to send",
+}
+GROUP_MESSAGE = {
+    "group_message_id": "8f3c2c4e-9c6c-4c8e-9b4a-2c1f7e3d9c52",
+    "status": "pending",
+    "created_at": 1722317361216,
+    "group_conversation_id": "c4b8c1c0-0c6e-4c3f-9c1c-5c2f8e7a91d4",
+    "participants": ["+13000000001", "+13000000002"],
+    "media_url": [],
+    "body": "text you want to send",
+}
+WHATSAPP_TEMPLATES = {
+    "templates": [{"id": 1, "wabaId": "1", "name": "order", "category": "UTILITY", "status": "APPROVED"}],
+    "pageInfo": {"currentToken": 0, "nextToken": 10, "totalCount": 50},
+}
+WHATSAPP_STATUS = {"wabaId": "1", "status": "ONLINE", "canSendMessage": True, "qualityRating": "GREEN"}
+EXPORT = {
+    "exportID": "9d3f2a1e-2b6c-4f0a-9c3e-1a2b3c4d5e6f",
+    "createdAt": "2026-05-20T09:35:12.000Z",
+    "status": "COMPLETED",
+    "downloadUrl": "https://aircall-analytics-exports.s3.amazonaws.com/x.csv",
+    "downloadUrlExpiresAt": "2026-05-20T10:35:12.000Z",
+}
 INSIGHT = {"id": 8, "call_id": 1, "content": "Customer asked for a refund", "created_at": "2026-06-19T19:38:35.000Z"}
 
 
@@ -219,6 +250,21 @@ SAMPLES: dict[str, Any] = {
     "delete_webhook": EMPTY,
     "get_company": {"company": {"name": "Acme", "users_count": 40, "numbers_count": 8}},
     "check_connection": {"ping": "pong"},
+    "start_ai_agent_call": {"id": "01ARZ3", "idempotency_key": "k-1", "status": "PENDING", "virtual_agent_id": "a"},
+    "configure_messaging": {"callbackUrl": "https://hooks.example.com/sms"},
+    "get_messaging_configuration": {"callbackUrl": "https://hooks.example.com/sms"},
+    "delete_messaging_configuration": EMPTY,
+    "send_message": MESSAGE,
+    "send_conversation_message": MESSAGE,
+    "send_group_message": GROUP_MESSAGE,
+    "send_group_conversation_message": GROUP_MESSAGE,
+    "send_whatsapp_message": {**MESSAGE, "channel": "whatsapp"},
+    "send_whatsapp_conversation_message": {**MESSAGE, "channel": "whatsapp"},
+    "list_sms_templates": _listing("templates", {"id": 8821, "name": "order_update", "body": "On its way."}),
+    "list_whatsapp_templates": WHATSAPP_TEMPLATES,
+    "get_whatsapp_status": WHATSAPP_STATUS,
+    "create_analytics_export": {"exportID": EXPORT["exportID"], "createdAt": EXPORT["createdAt"], "status": "PENDING"},
+    "get_analytics_export": EXPORT,
 }
 
 # Valid arguments for the tools whose empty-body result echoes the path ids.
@@ -232,6 +278,8 @@ PATH_IDS: dict[str, Any] = {
     "number_id": 789,
     "tag_id": 56,
     "webhook_id": "0b6a7c4e-1f0e-4a56-9a53-1c2f2b7d9e11",
+    "agent_id": "agent-abc123",
+    "export_id": "9d3f2a1e-2b6c-4f0a-9c3e-1a2b3c4d5e6f",
 }
 
 

@@ -31,9 +31,11 @@ def test_every_example_starts_with_a_comment_explaining_its_use_case(agent: str)
     assert text.startswith("# ")
 
 
-def test_analyst_reads_everything_but_webhooks_and_changes_nothing(catalogue: tuple[Endpoint, ...]) -> None:
+def test_analyst_reads_everything_but_webhooks_and_reports_and_changes_nothing(catalogue: tuple[Endpoint, ...]) -> None:
+    # Analytics report files hold unmasked numbers and emails, which this grant masks: it is refused them.
     grant = load("analyst", catalogue)
-    expected = {ep.name for ep in catalogue if ep.access is Access.READ and ep.area is not Area.WEBHOOKS}
+    excluded = (Area.WEBHOOKS, Area.ANALYTICS)
+    expected = {ep.name for ep in catalogue if ep.access is Access.READ and ep.area not in excluded}
     assert names(grant, catalogue) == expected
     assert grant.redact == {Redaction.PHONE_NUMBERS, Redaction.EMAILS}
 

@@ -265,3 +265,20 @@ def test_number_lists_are_filtered_to_the_scope_and_count_what_was_withheld() ->
         assert withheld == 2, tool
     unscoped, withheld = filter_and_redact(real_grant("areas: {numbers: read}"), real("list_numbers"), result)
     assert (len(unscoped["numbers"]), withheld) == (3, 0)
+
+
+def test_security_a_grant_that_masks_phone_numbers_or_emails_is_refused_the_analytics_reports() -> None:
+    """Security regression: a report file is raw call data that no mask reaches, so a masking grant cannot have it."""
+    from aircall_mcp.catalogue import CATALOGUE
+    from aircall_mcp.grants import parse_grant
+
+    reports = [ep for ep in CATALOGUE if ep.area.value == "analytics"]
+    assert reports
+    for masked in ("phone_numbers", "emails"):
+        grant = parse_grant(f"areas: {{analytics: write}}\nredact: [{masked}]\n", agent="reporter", catalogue=CATALOGUE)
+        for endpoint in reports:
+            refused = decide(grant, endpoint)
+            assert not refused.allowed
+            assert refused.rule == "redact"
+    unmasked = parse_grant("areas: {analytics: write}\nredact: [recordings]\n", agent="reporter", catalogue=CATALOGUE)
+    assert all(decide(unmasked, endpoint).allowed for endpoint in reports)

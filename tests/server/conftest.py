@@ -31,7 +31,8 @@ SERVER_SANDBOX = SandboxConfig(users=20, teams=4, numbers=5, contacts=120, calls
 
 ADMIN_NO_CONFIRM = """
 description: every tool, no confirmation (tests only)
-areas: {calls: full, contacts: full, users: full, teams: full, numbers: full, tags: full, webhooks: full, company: full}
+areas: {calls: full, contacts: full, users: full, teams: full, numbers: full, tags: full, webhooks: full, company: full,
+        messaging: full, analytics: full}
 """
 
 

@@ -159,7 +159,9 @@ def _example_allow(agent: str) -> set[str]:
 
 # What each example grant promises in its comments, expressed over the catalogue.
 EXAMPLE_PROMISES: dict[str, Callable[[], set[str]]] = {
-    "analyst": lambda: set(tools_where(lambda ep: ep.access is Access.READ and ep.area is not Area.WEBHOOKS)),
+    "analyst": lambda: set(
+        tools_where(lambda ep: ep.access is Access.READ and ep.area not in (Area.WEBHOOKS, Area.ANALYTICS))
+    ),
     "support-agent": lambda: (
         set(tools_where(lambda ep: ep.access is Access.READ and ep.area in {Area.CALLS, Area.CONTACTS, Area.TAGS}))
         | {"tag_call", "comment_call"}

@@ -68,6 +68,7 @@ HOSTILE_VALUES: tuple[Any, ...] = (
 ODD_VALID_INT = 2**63 - 1
 ODD_VALID_EMAIL = "o'brien+x&y=z{1}|~^!$*`@lumen-co.example"
 ODD_VALID_WEBHOOK_ID = "0B6A7C4E-1f0e-4a56-9a53-1c2f2b7d9e11"
+ODD_VALID_AGENT_ID = "A-_9z"
 
 
 def _template(endpoint: Endpoint) -> re.Pattern[str]:
@@ -85,11 +86,18 @@ def _base_arguments(harness: Harness, tool: str) -> dict[str, Any]:
 
 
 def _odd_valid_values(endpoint: Endpoint, field: str) -> list[Any]:
+    # Issue 15 brought path fields that are strings only (an AI Voice Agent id, an export UUID): each branch of the
+    # field's schema gets the odd value of its own shape.
     schema = endpoint.input_model.model_json_schema()["properties"][field]
-    kinds = {branch.get("type") for branch in schema.get("anyOf", [schema])}
-    values: list[Any] = [ODD_VALID_INT]
-    if "string" in kinds:
-        values.append(ODD_VALID_WEBHOOK_ID if endpoint.area.value == "webhooks" else ODD_VALID_EMAIL)
+    values: list[Any] = []
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "integer":
+            values.append(ODD_VALID_INT)
+        elif branch.get("type") == "string":
+            preferred = ODD_VALID_WEBHOOK_ID if endpoint.area.value == "webhooks" else ODD_VALID_EMAIL
+            pattern = branch.get("pattern")
+            candidates = (preferred, ODD_VALID_WEBHOOK_ID, ODD_VALID_AGENT_ID)
+            values.append(next(c for c in candidates if pattern is None or re.search(pattern, c)))
     return values
 
 

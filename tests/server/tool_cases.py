@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aircall_mcp.sandbox.messaging import AGENT_IDS, SEEDED_EXPORT_ID, messaging
 from aircall_mcp.sandbox.state import Call, Contact, Workspace
 
 Args = dict[str, Any]
@@ -182,6 +183,18 @@ def first_webhook_uuid(ws: Workspace) -> str:
 
 def second_tag(ws: Workspace) -> int:
     return list(ws.tags)[1]
+
+
+def configured_number(ws: Workspace) -> int:
+    return next(iter(messaging(ws).configurations))  # the first SMS number, set up for the Public-API send
+
+
+def whatsapp_line(ws: Workspace) -> int:
+    return next(n for n, line in messaging(ws).whatsapp.items() if line.can_send)  # the first number
+
+
+def approved_template(ws: Workspace) -> str:
+    return str(next(t["id"] for t in messaging(ws).whatsapp[whatsapp_line(ws)].templates if t["status"] == "APPROVED"))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -875,4 +888,190 @@ COMPANY: tuple[ToolCase, ...] = (
     ),
 )
 
-CASES: tuple[ToolCase, ...] = CALLS + CONTACTS + USERS + TEAMS + NUMBERS + TAGS + WEBHOOKS + COMPANY
+MESSAGES_PATH = NUMBER_PATH + "/messages"
+CUSTOMER = "+14155550100"
+MEDIA = "https://cdn.example.com/menu.png"
+CALLBACK = "https://hooks.example.com/aircall-sms"
+
+
+def message_result(a: Args) -> Any:
+    return {"id": str, "status": "pending", "raw_digits": CUSTOMER}
+
+
+MESSAGING: tuple[ToolCase, ...] = (
+    ToolCase(
+        "configure_messaging",
+        lambda ws: {"number_id": first_number(ws), "callback_url": CALLBACK},
+        "POST",
+        MESSAGES_PATH + "/configuration",
+        body=lambda a: {"callbackUrl": CALLBACK},
+        result=lambda a: {"callbackUrl": CALLBACK},
+    ),
+    ToolCase(
+        "get_messaging_configuration",
+        lambda ws: {"number_id": configured_number(ws)},
+        "GET",
+        MESSAGES_PATH + "/configuration",
+        result=lambda a: {"number_id": a["number_id"]},
+    ),
+    ToolCase(
+        "delete_messaging_configuration",
+        lambda ws: {"number_id": configured_number(ws)},
+        "DELETE",
+        MESSAGES_PATH + "/configuration",
+        result=ack("number_id"),
+    ),
+    ToolCase(
+        "send_message",
+        lambda ws: {
+            "number_id": configured_number(ws),
+            "to": CUSTOMER,
+            "body": "Sorry we missed you",
+            "media_url": [MEDIA],
+        },
+        "POST",
+        MESSAGES_PATH + "/send",
+        body=lambda a: {"to": CUSTOMER, "body": "Sorry we missed you", "mediaUrl": [MEDIA]},
+        result=lambda a: {**message_result(a), "body": "Sorry we missed you", "media_url": [MEDIA]},
+    ),
+    ToolCase(
+        "send_conversation_message",
+        lambda ws: {"number_id": configured_number(ws), "to": CUSTOMER, "body": "We will call you back"},
+        "POST",
+        MESSAGES_PATH + "/native/send",
+        body=lambda a: {"to": CUSTOMER, "body": "We will call you back"},
+        result=message_result,
+    ),
+    ToolCase(
+        "send_group_message",
+        lambda ws: {"number_id": configured_number(ws), "participants": [CUSTOMER, "+14155550101"], "body": "Hi all"},
+        "POST",
+        MESSAGES_PATH + "/group/send",
+        body=lambda a: {"participants": [CUSTOMER, "+14155550101"], "body": "Hi all"},
+        result=lambda a: {"group_message_id": str, "participants": [CUSTOMER, "+14155550101"], "body": "Hi all"},
+    ),
+    ToolCase(
+        "send_group_conversation_message",
+        lambda ws: {"number_id": configured_number(ws), "participants": [CUSTOMER, "+14155550101"], "body": "Hi"},
+        "POST",
+        MESSAGES_PATH + "/group/native/send",
+        body=lambda a: {"participants": [CUSTOMER, "+14155550101"], "body": "Hi"},
+        result=lambda a: {"group_message_id": str, "status": "pending"},
+    ),
+    ToolCase(
+        "send_whatsapp_message",
+        lambda ws: {
+            "number_id": whatsapp_line(ws),
+            "to": CUSTOMER,
+            "template": {"id": approved_template(ws), "body": [{"key": "{{1}}", "value": "Jordan"}]},
+        },
+        "POST",
+        "/v1/messages/whatsapp/send",
+        body=lambda a: {
+            "lineId": a["number_id"],
+            "to": CUSTOMER,
+            "templateParams": {"id": a["template"]["id"], "body": [{"key": "{{1}}", "value": "Jordan"}]},
+        },
+        result=lambda a: {**message_result(a), "channel": "whatsapp"},
+    ),
+    ToolCase(
+        "send_whatsapp_conversation_message",
+        lambda ws: {"number_id": whatsapp_line(ws), "to": CUSTOMER, "text": "Your order shipped"},
+        "POST",
+        "/v1/messages/send/whatsapp/native",
+        # This endpoint names the recipient externalNumber.
+        body=lambda a: {"lineId": a["number_id"], "externalNumber": CUSTOMER, "text": "Your order shipped"},
+        result=lambda a: {**message_result(a), "body": "Your order shipped"},
+    ),
+    ToolCase(
+        "list_sms_templates",
+        lambda ws: {"per_page": 5, "search": "missed"},
+        "GET",
+        "/v1/sms/templates",
+        query=lambda a: {"per_page": ["5"], "search": ["missed"]},
+        result=listing("templates", every({"id": int, "name": str, "body": str}), True),
+    ),
+    ToolCase(
+        "list_sms_templates",
+        lambda ws: {"per_page": 10, "max_items": 25},
+        "GET",
+        "/v1/sms/templates",
+        query=lambda a: {"per_page": ["10"]},
+        result=listing("templates", length(25), True, pages_fetched=3),
+        requests=3,
+        label="paged",
+    ),
+    ToolCase(
+        "list_whatsapp_templates",
+        lambda ws: {"number_id": whatsapp_line(ws), "status": "APPROVED", "limit": 5, "token": 5},
+        "GET",
+        NUMBER_PATH + "/templates",
+        query=lambda a: {"status": ["APPROVED"], "limit": ["5"], "token": ["5"]},
+        result=lambda a: {
+            "templates": every({"id": int, "status": "APPROVED"}),
+            "pageInfo": {"currentToken": 5, "nextToken": 10, "totalCount": 20},
+        },
+    ),
+    ToolCase(
+        "get_whatsapp_status",
+        lambda ws: {"number_id": whatsapp_line(ws)},
+        "GET",
+        NUMBER_PATH + "/whatsapp_status",
+        result=lambda a: {"status": "ONLINE", "canSendMessage": True},
+    ),
+)
+
+EXPORT_PATH = "/v1/analytics/report/export"
+
+ANALYTICS: tuple[ToolCase, ...] = (
+    ToolCase(
+        "create_analytics_export",
+        lambda ws: {
+            "report_name": "CALLS_HISTORY",
+            "timezone": "Europe/Paris",
+            "from_date": "2026-05-01",
+            "to_date": "2026-05-15",
+            "team_ids": [first_team(ws)],
+            "export_name": "may",
+        },
+        "POST",
+        EXPORT_PATH,
+        body=lambda a: {
+            "input": {
+                "reportName": "CALLS_HISTORY",
+                "filter": {
+                    "dateFilter": {"absoluteRange": {"fromDate": "2026-05-01", "toDate": "2026-05-15"}},
+                    "timezone": "Europe/Paris",
+                    "teamIDs": a["team_ids"],
+                },
+                "exportOptions": {"format": "CSV", "exportName": "may"},
+            }
+        },
+        result=lambda a: {"exportID": str, "status": "PENDING"},
+    ),
+    ToolCase(
+        "get_analytics_export",
+        lambda ws: {"export_id": SEEDED_EXPORT_ID},
+        "GET",
+        EXPORT_PATH + "/{export_id}",
+        result=lambda a: {"exportID": a["export_id"], "status": "COMPLETED", "downloadUrl": str},
+    ),
+    ToolCase(
+        "start_ai_agent_call",
+        lambda ws: {
+            "agent_id": AGENT_IDS[0],
+            "contact_phone": CUSTOMER,
+            "idempotency_key": "appt-42",
+            "context": {"first_name": "Jane"},
+            "expiration_seconds": 3600,
+        },
+        "POST",
+        "/v1/outbound-calls/agents/{agent_id}",
+        body=lambda a: {k: v for k, v in a.items() if k != "agent_id"},
+        result=lambda a: {"id": str, "status": "PENDING", "idempotency_key": "appt-42"},
+    ),
+)
+
+CASES: tuple[ToolCase, ...] = (
+    CALLS + CONTACTS + USERS + TEAMS + NUMBERS + TAGS + WEBHOOKS + COMPANY + MESSAGING + ANALYTICS
+)

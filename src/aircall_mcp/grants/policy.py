@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Access, Area, Endpoint
-from aircall_mcp.grants.model import Grant, Level
+from aircall_mcp.grants.model import Grant, Level, Redaction
 from aircall_mcp.grants.redact import redact_value
 
 # The lowest level that permits each access class, for messages that say what would be needed.
@@ -70,6 +70,10 @@ def _needs_a_number(endpoint: Endpoint) -> bool:
     return arg == NUMBER_NOT_NAMED or endpoint.input_model.model_fields[arg].is_required()
 
 
+# What an analytics report file holds, unmasked.
+_IN_REPORT_FILES = frozenset({Redaction.PHONE_NUMBERS, Redaction.EMAILS})
+
+
 def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = None) -> Decision:
     """Whether `grant` lets its agent see (args=None) or call (args given, validated) `endpoint`, and why."""
     who, name, file = grant.agent, endpoint.name, grant.file
@@ -105,6 +109,10 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
         return refuse("scope.numbers", why)
     if scoped_number and not grant.scope_numbers and _needs_a_number(endpoint):
         return refuse("scope.numbers", f"scope.numbers of {file} is empty, so no number is in scope")
+
+    if endpoint.area is Area.ANALYTICS and grant.redact & _IN_REPORT_FILES:
+        # A report is a file of raw call data: nothing in it can be masked, so a masking grant cannot have it.
+        return refuse("redact", f"its report files hold phone numbers and emails unmasked, and {file} masks them")
 
     scope_call_id: int | None = None
     if args is not None:

@@ -46,6 +46,9 @@ MAX_MATCHER_DIGITS = 200
 _PHONE, _EMAIL = Redaction.PHONE_NUMBERS, Redaction.EMAILS
 _RECORDING, _VOICEMAIL = Redaction.RECORDINGS, Redaction.VOICEMAILS
 
+# Arguments that carry what a message says to a person (or what an AI Voice Agent is told about them): where a
+# grant masks phone numbers, the audit keeps only that they were given, as for the recipient they go to.
+MESSAGE_CONTENT_ARGUMENTS = frozenset({"body", "text", "template", "context"})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Masks of one value
@@ -268,8 +271,9 @@ def _argument_plan() -> Plan:
     # Arguments may be anything an agent sent (also invalid ones), so they are read by name, not by model.
     phone, email = uniform(Personal.PHONE), uniform(Personal.EMAIL)
     plan = Plan(Personal.TEXT, other=FREE, items=FREE)
-    plan.fields = {"to": phone, "number": phone, "phone_number": phone, "email": email}
-    for key, value in (("phone_numbers", phone), ("emails", email)):
+    # contact_phone: the AI Voice Agent call's recipient; participants: a group message's recipients.
+    plan.fields = {"to": phone, "number": phone, "phone_number": phone, "contact_phone": phone, "email": email}
+    for key, value in (("phone_numbers", phone), ("participants", phone), ("emails", email)):
         # A list of plain strings, or of {"label", "value"} details.
         detail = Plan(value.tag, other=FREE, items=FREE)
         detail.fields = {"value": value}
@@ -405,7 +409,11 @@ def redact_arguments(grant: Grant, args: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments of a call as the audit should record them for this grant (same masks as results)."""
     if not grant.redact:
         return dict(args)
-    return dict(walk(dict(args), ARGUMENTS, grant_masks(grant)))
+    redacted = dict(walk(dict(args), ARGUMENTS, grant_masks(grant)))
+    if _PHONE in grant.redact:
+        for key in MESSAGE_CONTENT_ARGUMENTS & redacted.keys():
+            redacted[key] = REDACTED
+    return redacted
 
 
 def filter_and_redact(grant: Grant, endpoint: Endpoint, result: Mapping[str, Any]) -> tuple[dict[str, Any], int]:

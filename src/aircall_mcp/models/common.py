@@ -39,6 +39,11 @@ class InputModel(BaseModel):
             name for name in self.sent_when_null if name in self.model_fields_set and getattr(self, name) is None
         )
 
+    def body_for_aircall(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body from the body fields as dumped (Aircall's names); a model whose endpoint nests them
+        differently (the analytics export's `input`) overrides this."""
+        return values
+
 
 class OutputModel(BaseModel):
     """Structured content of one tool: Aircall adds fields over time, so extra fields are allowed.

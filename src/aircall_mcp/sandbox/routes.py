@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from starlette.routing import compile_path
 
 from aircall_mcp.sandbox.context import Handler
-from aircall_mcp.sandbox.handlers import calls, company, contacts, dialer, numbers, tags, teams, users, webhooks
+from aircall_mcp.sandbox.handlers import (
+    analytics,
+    calls,
+    company,
+    contacts,
+    dialer,
+    messaging,
+    numbers,
+    tags,
+    teams,
+    users,
+    webhooks,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ _C = "/v1/calls/{call_id}"
 _CONTACT = "/v1/contacts/{contact_id}"
 _U1 = "/v1/users/{user_id}"
 _CAMPAIGN = "/v1/users/{user_id}/dialer_campaign"
+_MSG = "/v1/numbers/{number_id}/messages"
 
 ROUTES: tuple[Route, ...] = (
     # calls
@@ -90,6 +103,23 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/numbers/{number_id}", numbers.get_number),
     Route("PUT", "/v1/numbers/{number_id}", numbers.update_number),
     Route("GET", "/v1/numbers/{number_id}/registration_status", numbers.registration_status),
+    # messaging
+    Route("POST", _MSG + "/configuration", messaging.create_configuration),
+    Route("GET", _MSG + "/configuration", messaging.get_configuration),
+    Route("DELETE", _MSG + "/configuration", messaging.delete_configuration),
+    Route("POST", _MSG + "/send", messaging.send),
+    Route("POST", _MSG + "/native/send", messaging.send_native),
+    Route("POST", _MSG + "/group/send", messaging.send_group),
+    Route("POST", _MSG + "/group/native/send", messaging.send_group_native),
+    Route("POST", "/v1/messages/whatsapp/send", messaging.send_whatsapp),
+    Route("POST", "/v1/messages/send/whatsapp/native", messaging.send_whatsapp_native),
+    Route("GET", "/v1/sms/templates", messaging.sms_templates),
+    Route("GET", "/v1/numbers/{number_id}/templates", messaging.whatsapp_templates),
+    Route("GET", "/v1/numbers/{number_id}/whatsapp_status", messaging.whatsapp_status),
+    # AI Voice Agent, analytics
+    Route("POST", "/v1/outbound-calls/agents/{agent_id}", analytics.start_agent_call),
+    Route("POST", "/v1/analytics/report/export", analytics.create_export),
+    Route("GET", "/v1/analytics/report/export/{export_id}", analytics.get_export),
     # tags
     Route("GET", "/v1/tags", tags.list_tags),
     Route("GET", "/v1/tags/{tag_id}", tags.get_tag),

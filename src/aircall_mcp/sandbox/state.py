@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aircall_mcp.sandbox.errors import ApiError
+from aircall_mcp.sandbox.messaging import Messaging
 
 T = TypeVar("T")
 
@@ -191,6 +192,8 @@ class Workspace:
     calls: dict[int, Call] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     campaigns: dict[int, DialerCampaign] = field(default_factory=dict)  # by user id
+    # Messaging, AI Voice Agent and analytics (sandbox/messaging.py; seeded on first use).
+    messaging: Messaging = field(default_factory=Messaging)
     _counters: dict[str, Iterator[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def next_id(self, kind: str) -> int:
