@@ -22,6 +22,10 @@ logger = logging.getLogger("aircall_mcp")
 ENV_AGENT = "AIRCALL_MCP_AGENT"
 ENV_GRANTS = "AIRCALL_MCP_GRANTS"
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
+ENV_AUDIT_MAX_BYTES = "AIRCALL_MCP_AUDIT_MAX_BYTES"
+ENV_AUDIT_KEEP = "AIRCALL_MCP_AUDIT_KEEP"
+DEFAULT_AUDIT_KEEP = 5
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
 
 class UsageError(Exception):
@@ -53,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--audit-fsync", choices=["never", "line"], default="never", help="fsync every line or never")
     serve.add_argument(
         "--audit-optional", action="store_true", help="act even when the audit cannot be written (not advised)"
+    )
+    serve.add_argument(
+        "--audit-max-bytes",
+        help=f"rotate the audit file before it passes this size, e.g. 100M (env {ENV_AUDIT_MAX_BYTES}; default: never)",
+    )
+    serve.add_argument(
+        "--audit-keep",
+        help=f"rotated audit files kept, oldest deleted first (env {ENV_AUDIT_KEEP}; default {DEFAULT_AUDIT_KEEP})",
     )
     serve.add_argument("--sandbox", action="store_true", help="start the embedded Aircall sandbox and use it")
     serve.add_argument("--rate-limit", type=int, default=120, help="requests a minute assumed until Aircall says")
@@ -144,6 +156,8 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         audit_stderr=args.audit_stderr,
         audit_fsync=args.audit_fsync,
         audit_required=not args.audit_optional,
+        audit_max_bytes=_audit_max_bytes(args, env),
+        audit_keep=_audit_keep(args, env),
         sandbox=args.sandbox,
         rate_limit=args.rate_limit,
         max_wait_seconds=args.max_wait,
@@ -163,6 +177,39 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except (StartupError, ConfigurationError) as exc:
         raise UsageError(str(exc)) from exc
     return 0
+
+
+def _audit_max_bytes(args: argparse.Namespace, env: Mapping[str, str]) -> int | None:
+    text, source = _flag_or_env(args.audit_max_bytes, "--audit-max-bytes", env, ENV_AUDIT_MAX_BYTES)
+    if text is None:
+        return None
+    number, unit = text.upper().removesuffix("B").removesuffix("I"), ""
+    if number[-1:] in _SIZE_UNITS:
+        number, unit = number[:-1], number[-1]
+    if not number.isdigit() or int(number) == 0:
+        raise UsageError(
+            f"{source} must be a positive size in bytes, optionally with K, M or G (e.g. 100M), not {text!r}"
+        )
+    return int(number) * _SIZE_UNITS[unit]
+
+
+def _audit_keep(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    text, source = _flag_or_env(args.audit_keep, "--audit-keep", env, ENV_AUDIT_KEEP)
+    if text is None:
+        return DEFAULT_AUDIT_KEEP
+    if not text.isdigit() or int(text) == 0:
+        # Keeping none would delete each file as it is rotated out: that is not rotation but loss.
+        raise UsageError(f"{source} must be a whole number of rotated files to keep, at least 1, not {text!r}")
+    return int(text)
+
+
+def _flag_or_env(value: str | None, flag: str, env: Mapping[str, str], name: str) -> tuple[str | None, str]:
+    """The setting's text (stripped) and where it came from, for error messages; the flag wins."""
+    if value is not None:
+        return value.strip(), flag
+    if env.get(name):
+        return env[name].strip(), name
+    return None, flag
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

@@ -37,6 +37,9 @@ class ServeOptions:
     audit_stderr: bool = False
     audit_fsync: FsyncPolicy = "never"
     audit_required: bool = True
+    # Rotation by size: None never rotates; audit_keep rotated files are kept (PATH.1 ... PATH.N).
+    audit_max_bytes: int | None = None
+    audit_keep: int = 5
     sandbox: bool = False
     rate_limit: int = 120
     max_wait_seconds: float = 30.0
@@ -82,6 +85,8 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
         audit = AuditLog(
             options.audit_path,
             fsync=options.audit_fsync,
+            max_bytes=options.audit_max_bytes,
+            backups=options.audit_keep,
             also_stderr=options.audit_stderr,
             required=options.audit_required,
             secrets=[*credentials.secrets(), *grants.token_hashes()],
