@@ -9,13 +9,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import anyio
+from aircall_mcp import __version__, audit
 
-from aircall_mcp import __version__, audit, grants
-from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.http import ConfigurationError, HttpSettings
-from aircall_mcp.sandbox import SandboxConfig, serve_forever
-from aircall_mcp.wiring import ServeOptions, StartupError, serve
+# Each command imports what it needs when it runs (the server, the grants, the sandbox): `audit tail` and
+# `audit verify` start in a fraction of the time the MCP SDK and the catalogue take to import.
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -146,6 +143,11 @@ def _grants_dir(args: argparse.Namespace, env: Mapping[str, str]) -> Path:
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    import anyio  # noqa: PLC0415 - lazy, see the imports
+
+    from aircall_mcp.http import ConfigurationError, HttpSettings  # noqa: PLC0415
+    from aircall_mcp.wiring import ServeOptions, StartupError, serve  # noqa: PLC0415
+
     options = ServeOptions(
         transport=args.transport,
         agent=args.agent or env.get(ENV_AGENT),
@@ -213,12 +215,17 @@ def _flag_or_env(value: str | None, flag: str, env: Mapping[str, str], name: str
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
+    from aircall_mcp.sandbox import SandboxConfig, serve_forever  # noqa: PLC0415 - lazy, see the imports
+
     config = SandboxConfig(seed=args.seed, rate_limit=args.rate_limit or None, rate_window_seconds=args.rate_window)
     serve_forever(config, host=args.host, port=args.port)
     return 0
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from aircall_mcp import grants  # noqa: PLC0415 - lazy, see the imports
+    from aircall_mcp.catalogue import CATALOGUE  # noqa: PLC0415
+
     directory = _grants_dir(args, env)
     if args.grants_command == "check":
         problems, ok = grants.check_directory(directory, CATALOGUE)

@@ -17,7 +17,6 @@ from aircall_mcp.client import AircallClient, BasicCredentials, Credentials, bas
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantError, GrantStore
 from aircall_mcp.http import HttpSettings, build_http_app, check_settings, http_server
-from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 
 logger = logging.getLogger("aircall_mcp")
@@ -62,6 +61,9 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
     async with AsyncExitStack() as stack:
         credentials: Credentials
         if options.sandbox:
+            # Imported only when asked for: serving the real Aircall should not pay for the sandbox at start-up.
+            from aircall_mcp.sandbox import SandboxConfig, running_sandbox  # noqa: PLC0415 - lazy, see above
+
             sandbox = await stack.enter_async_context(running_sandbox(SandboxConfig()))
             credentials = BasicCredentials.model_validate(
                 {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}
