@@ -1,6 +1,7 @@
-# Two entry points for a fresh machine with Python 3.11+, pip and make:
+# Entry points for a fresh machine with Python 3.11+, pip and make:
 #   make serve   set up, then run the MCP server over stdio against the embedded Aircall sandbox
 #   make test    set up, then run linters, the type checker and the whole test suite
+#   make bench   run every benchmarks/*_bench.py and print its figures (BENCH_QUICK=1: shorter runs)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -32,8 +33,10 @@ typecheck: setup
 pytest: setup
 	$(BIN)/pytest
 
+BENCH_QUICK ?=
+
 bench: setup
-	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/*_bench.py; do echo "== $$b"; BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python $$b || exit 1; done
 
 tooltable: setup
 	$(BIN)/python -m aircall_mcp.tooltable README.md

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from aircall_mcp import __version__, audit
@@ -21,8 +22,10 @@ ENV_GRANTS = "AIRCALL_MCP_GRANTS"
 ENV_AUDIT_LOG = "AIRCALL_MCP_AUDIT_LOG"
 ENV_AUDIT_MAX_BYTES = "AIRCALL_MCP_AUDIT_MAX_BYTES"
 ENV_AUDIT_KEEP = "AIRCALL_MCP_AUDIT_KEEP"
+ENV_AUDIT_MAX_AGE = "AIRCALL_MCP_AUDIT_MAX_AGE"
 DEFAULT_AUDIT_KEEP = 5
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class UsageError(Exception):
@@ -58,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--audit-max-bytes",
         help=f"rotate the audit file before it passes this size, e.g. 100M (env {ENV_AUDIT_MAX_BYTES}; default: never)",
+    )
+    serve.add_argument(
+        "--audit-max-age",
+        help=f"rotate the audit file once its first line is this old, e.g. 1d or 12h (env {ENV_AUDIT_MAX_AGE})",
     )
     serve.add_argument(
         "--audit-keep",
@@ -159,6 +166,7 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         audit_fsync=args.audit_fsync,
         audit_required=not args.audit_optional,
         audit_max_bytes=_audit_max_bytes(args, env),
+        audit_max_age=_audit_max_age(args, env),
         audit_keep=_audit_keep(args, env),
         sandbox=args.sandbox,
         rate_limit=args.rate_limit,
@@ -193,6 +201,16 @@ def _audit_max_bytes(args: argparse.Namespace, env: Mapping[str, str]) -> int | 
             f"{source} must be a positive size in bytes, optionally with K, M or G (e.g. 100M), not {text!r}"
         )
     return int(number) * _SIZE_UNITS[unit]
+
+
+def _audit_max_age(args: argparse.Namespace, env: Mapping[str, str]) -> timedelta | None:
+    text, source = _flag_or_env(args.audit_max_age, "--audit-max-age", env, ENV_AUDIT_MAX_AGE)
+    if text is None:
+        return None
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _AGE_UNITS else (text, "s")
+    if not number.isdigit() or int(number) == 0:
+        raise UsageError(f"{source} must be a positive duration: a number with s, m, h or d (e.g. 1d), not {text!r}")
+    return timedelta(seconds=int(number) * _AGE_UNITS[unit])
 
 
 def _audit_keep(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -36,8 +37,9 @@ class ServeOptions:
     audit_stderr: bool = False
     audit_fsync: FsyncPolicy = "never"
     audit_required: bool = True
-    # Rotation by size: None never rotates; audit_keep rotated files are kept (PATH.1 ... PATH.N).
+    # Rotation by size and/or age (None: never); audit_keep rotated files are kept (PATH.1 ... PATH.N).
     audit_max_bytes: int | None = None
+    audit_max_age: timedelta | None = None
     audit_keep: int = 5
     sandbox: bool = False
     rate_limit: int = 120
@@ -88,6 +90,7 @@ async def runtime_for(options: ServeOptions, env: Mapping[str, str]) -> AsyncIte
             options.audit_path,
             fsync=options.audit_fsync,
             max_bytes=options.audit_max_bytes,
+            max_age=options.audit_max_age,
             backups=options.audit_keep,
             also_stderr=options.audit_stderr,
             required=options.audit_required,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from mcp import Client, StdioServerParameters
 
 from aircall_mcp.audit import AuditLog, rotated_files, verify, verify_command
-from aircall_mcp.cli import _audit_keep, _audit_max_bytes, build_parser, main
+from aircall_mcp.cli import _audit_keep, _audit_max_age, _audit_max_bytes, build_parser, main
 from tests.audit.audit_helpers import event, records
 
 REPO_GRANTS = Path(__file__).resolve().parents[2] / "grants"
@@ -159,6 +160,8 @@ def test_serve_rotation_settings_also_come_from_the_environment(tmp_path: Path) 
         ((), {"AIRCALL_MCP_AUDIT_MAX_BYTES": "-5M"}, "AIRCALL_MCP_AUDIT_MAX_BYTES"),
         (("--audit-keep", "0"), {}, "--audit-keep"),
         ((), {"AIRCALL_MCP_AUDIT_KEEP": "many"}, "AIRCALL_MCP_AUDIT_KEEP"),
+        (("--audit-max-age", "1w"), {}, "--audit-max-age"),
+        ((), {"AIRCALL_MCP_AUDIT_MAX_AGE": "0h"}, "AIRCALL_MCP_AUDIT_MAX_AGE"),
     ],
 )
 def test_bad_rotation_settings_are_refused_naming_the_setting(
@@ -170,3 +173,59 @@ def test_bad_rotation_settings_are_refused_naming_the_setting(
     assert named in err
     assert "must be" in err
     assert not (tmp_path / "audit.jsonl").exists()
+
+
+class _SettableClock:
+    """Stays where it is put (the sink reads it for the timestamp and for the age check)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_file_is_rotated_once_its_first_line_is_max_age_old(log_path: Path) -> None:
+    """Age counts from the file's first line; the new file chains to the rotated one."""
+    clock = _SettableClock()
+    with AuditLog(log_path, max_age=timedelta(hours=1), backups=5, clock=clock) as log:
+        log.record(event())
+        clock.now += timedelta(minutes=59)
+        log.record(event())
+        assert not log_path.with_name("audit.jsonl.1").exists()
+        clock.now += timedelta(minutes=1)
+        log.record(event())
+        clock.now += timedelta(minutes=30)
+        log.record(event())
+    assert [len(records(file)) for file in rotated_files(log_path)] == [2, 2]
+    assert records(log_path)[0]["rotated_from"] == "audit.jsonl"
+    assert verify(log_path, include_rotated=True).ok
+
+
+def test_age_rotation_reads_the_age_of_a_file_written_by_another_process(log_path: Path) -> None:
+    """A server restarted on an old file rotates it on its first line, not an hour later."""
+    clock = _SettableClock()
+    with AuditLog(log_path, clock=clock) as first:
+        first.record(event())
+    clock.now += timedelta(days=2)
+    with AuditLog(log_path, max_age=timedelta(days=1), clock=clock) as second:
+        second.record(event())
+    assert [len(records(file)) for file in rotated_files(log_path)] == [1, 1]
+    assert verify(log_path, include_rotated=True).ok
+
+
+def test_age_rotation_leaves_a_file_that_does_not_start_with_an_audit_line_alone(log_path: Path) -> None:
+    """No timestamp to go by: the file rotates by size only (and the sink does not crash)."""
+    log_path.write_bytes(b"not an audit line\n")
+    with AuditLog(log_path, max_age=timedelta(seconds=1), clock=_SettableClock()) as log:
+        log.record(event())
+    assert not log_path.with_name("audit.jsonl.1").exists()
+
+
+def test_serve_rotation_age_comes_from_the_flag_or_the_environment(tmp_path: Path) -> None:
+    """--audit-max-age / AIRCALL_MCP_AUDIT_MAX_AGE take s, m, h or d (seconds without a unit)."""
+    parse = build_parser().parse_args
+    assert _audit_max_age(parse(_serve_args(tmp_path, "--audit-max-age", "1d")), {}) == timedelta(days=1)
+    assert _audit_max_age(parse(_serve_args(tmp_path)), {"AIRCALL_MCP_AUDIT_MAX_AGE": "12h"}) == timedelta(hours=12)
+    assert _audit_max_age(parse(_serve_args(tmp_path, "--audit-max-age", "90")), {}) == timedelta(seconds=90)
+    assert _audit_max_age(parse(_serve_args(tmp_path)), {}) is None
