@@ -167,7 +167,15 @@ class Contender:
 @dataclass
 class Session:
     client: Client
-    pid: int
+    known_pid: int | None = None
+    # A stdio server's pid is looked up (by this marker) when first needed: cold starts do not scan /proc.
+    marker: str = ""
+
+    @property
+    def pid(self) -> int:
+        if self.known_pid is None:
+            self.known_pid = child_with(self.marker)
+        return self.known_pid
 
 
 @asynccontextmanager
@@ -181,7 +189,7 @@ async def started(contender: Contender, transport: str, env: dict[str, str]) -> 
             params = StdioServerParameters(command=sys.executable, args=contender.argv, env=env)
             client = await stack.enter_async_context(Client(params, mode="legacy"))  # type: ignore[arg-type]
             await client.list_tools()
-            yield Session(client, child_with(contender.marker))
+            yield Session(client, marker=contender.marker)
             return
         port = free_port()
         argv = [arg.replace("{port}", str(port)) for arg in contender.argv]
@@ -192,7 +200,7 @@ async def started(contender: Contender, transport: str, env: dict[str, str]) -> 
         url = f"http://127.0.0.1:{port}/mcp"
         client = await stack.enter_async_context(Client(streamable_http_client(url, http_client=http), mode="legacy"))  # type: ignore[arg-type]
         await client.list_tools()
-        yield Session(client, process.pid)
+        yield Session(client, known_pid=process.pid)
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:

@@ -139,13 +139,14 @@ def test_tail_reads_from_the_end_not_the_whole_file(log_path: Path) -> None:
     The file starts with a 64 MiB hole (no newline anywhere, cheap to create): a reader that starts at the
     top would have to get through it; the kernel's byte count shows what was really read.
     """
+    written = log_path.with_name("written.jsonl")
+    with AuditLog(written, clock=StepClock()) as log:
+        for number in range(10):
+            log.record(event(action=f"get call {number}"))
     with log_path.open("wb") as stream:
         stream.truncate(64 * 1024 * 1024)
         stream.seek(0, 2)
-        stream.write(b"\n")
-    with AuditLog(log_path, clock=StepClock()) as log:
-        for number in range(10):
-            log.record(event(action=f"get call {number}"))
+        stream.write(b"\n" + written.read_bytes())
     out = io.StringIO()
     before = _bytes_read_by_this_process()
     assert tail(log_path, lines=3, out=out) == 3
