@@ -1,6 +1,7 @@
-# Two entry points for a fresh machine with Python 3.11+, pip and make:
+# Entry points for a fresh machine with Python 3.11+, pip and make:
 #   make serve   set up, then run the MCP server over stdio against the embedded Aircall sandbox
 #   make test    set up, then run linters, the type checker and the whole test suite
+#   make bench   run every benchmarks/*_bench.py and print its figures (BENCH_QUICK=1: shorter runs)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,6 +38,8 @@ typecheck: setup
 pytest: setup redis-server
 	$(BIN)/pytest
 
+BENCH_QUICK ?=
+
 # The shared-state tests start their own redis-server; install it where we may (root on Debian), else say how.
 redis-server:
 	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
@@ -44,7 +47,7 @@ redis-server:
 	  { echo "the tests need redis-server: install it (Debian/Ubuntu: apt-get install redis-server)"; exit 1; }
 
 bench: setup
-	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/*_bench.py; do echo "== $$b"; BENCH_QUICK=$(BENCH_QUICK) $(BIN)/python $$b || exit 1; done
 
 # The README's generated tables: tools (from the catalogue) and configuration (from the settings model).
 tooltable: setup

@@ -12,14 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import io
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from aircall_mcp.audit import AuditEvent, AuditLog, FsyncPolicy, summarize
+from aircall_mcp.audit import AuditEvent, AuditLog, FsyncPolicy, summarize, tail
+from aircall_mcp.audit.chain import GENESIS, SCHEMA_VERSION, seal
 from aircall_mcp.audit.scrub import Scrubber
 
 CASE_SECONDS = 3.0
@@ -76,10 +81,14 @@ def report(label: str, result: tuple[float, int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=None, help="where to write (default: a temporary directory)")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    parser.add_argument("--scale-only", action="store_true", help="only the 100k / 1M line figures")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="audit-bench-", dir=args.dir))
     try:
-        run(base)
+        if not args.scale_only:
+            run(base)
+        run_scale(base, (100_000,) if args.quick else (100_000, 1_000_000))
     finally:
         shutil.rmtree(base)
 
@@ -128,6 +137,87 @@ def run(base: Path) -> None:
 
     size = len((base / "never-1.jsonl").read_bytes().splitlines()[0]) + 1
     print(f"  line size: {size} bytes (this event; arguments and error text add to it)")
+
+
+# -- at scale ---------------------------------------------------------------------------------------------
+
+# One line in this many is from a rarely seen agent, one in RARE_DENIED a denial: what filtered tails look for.
+RARE_AGENT = 1_000
+RARE_DENIED = 100
+
+
+def write_trail(path: Path, lines: int) -> None:
+    """A valid chain of ``lines`` realistic lines, written directly (the sink's cost is measured above)."""
+    scrubber = Scrubber([])
+    bodies = {}
+    for agent, decision in (("support-agent", "allowed"), ("support-agent", "denied"), ("auditor", "allowed")):
+        sample = AuditEvent(**{**EVENT.fields(), "agent": agent, "decision": decision})
+        bodies[agent, decision] = scrubber.clean_fields({**sample.fields(), "summary": summarize(sample)})
+    prev = GENESIS
+    with path.open("wb", buffering=1 << 20) as stream:
+        for seq in range(1, lines + 1):
+            agent = "auditor" if seq % RARE_AGENT == 0 else "support-agent"
+            decision = "denied" if seq % RARE_DENIED == 0 and agent != "auditor" else "allowed"
+            body = {
+                **bodies[agent, decision],
+                "event_id": f"e{seq}",
+                "v": SCHEMA_VERSION,
+                "ts": "2025-03-14T09:26:53.592Z",
+                "seq": seq,
+                "prev": prev,
+            }
+            line, prev = seal(body)
+            stream.write(line)
+
+
+def cli(*args: str) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of `aircall-mcp ARGS`, output discarded; raises on a failure."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aircall_mcp", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"aircall-mcp {' '.join(args)} exited {process.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
+
+
+def run_scale(base: Path, sizes: tuple[int, ...]) -> None:
+    print("\naudit trail at scale: in-process time, and `aircall-mcp audit ...` run as a subprocess (wall, peak RSS)")
+    print(f"  {'lines':>9}  {'case':<44} {'in-process':>12} {'CLI wall s':>10} {'CLI MiB':>8}")
+    wall, peak, _ = cli("--version")
+    print(f"  {'':>9}  {'aircall-mcp --version (start-up alone)':<44} {'':>12} {wall:>10.2f} {peak:>8.0f}")
+    for lines in sizes:
+        path = base / f"trail-{lines}.jsonl"
+        started = time.perf_counter()
+        write_trail(path, lines)
+        print(
+            f"  {lines:>9,}  {f'({path.stat().st_size / 2**20:.0f} MiB, written directly)':<44} "
+            f"{time.perf_counter() - started:>10.1f} s"
+        )
+        with AuditLog(path) as log:
+            started = time.perf_counter()
+            log.record(EVENT)  # the first append reads the chain head back from the end of the file
+            first = time.perf_counter() - started
+            per_line, count = timed(1, 2_000, functools.partial(log.record, EVENT))
+        print(f"  {lines:>9,}  {'append: first line (head read from the end)':<44} {first * 1e6:>9.0f} µs")
+        print(f"  {lines:>9,}  {f'append: {count} more lines':<44} {per_line:>9.1f} µs  per line")
+        tails: tuple[tuple[str, dict[str, str]], ...] = (
+            ("tail -n 20", {}),
+            (f"tail -n 20 --decision denied (1 line in {RARE_DENIED})", {"decision": "denied"}),
+            (f"tail -n 20 --agent auditor (1 line in {RARE_AGENT:,})", {"agent": "auditor"}),
+        )
+        for label, filters in tails:
+            started = time.perf_counter()
+            tail(path, lines=20, out=io.StringIO(), **filters)
+            in_process = time.perf_counter() - started
+            flags = [item for key, value in filters.items() for item in (f"--{key}", value)]
+            wall, peak, _ = cli("audit", "tail", "-n", "20", *flags, str(path))
+            print(f"  {lines:>9,}  {label:<44} {in_process * 1000:>9.1f} ms {wall:>10.2f} {peak:>8.0f}")
+        wall, peak, _ = cli("audit", "verify", str(path))
+        print(f"  {lines:>9,}  {'verify (the whole chain)':<44} {'':>12} {wall:>10.2f} {peak:>8.0f}")
+        path.unlink()
 
 
 if __name__ == "__main__":

@@ -12,21 +12,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import anyio
 from pydantic import SecretStr
 
-from aircall_mcp import __version__, audit, grants
-from aircall_mcp.approvals import ApprovalQueue, ApprovalsUnavailable
-from aircall_mcp.approvals.operator import approvals_command
-from aircall_mcp.catalogue import CATALOGUE
+from aircall_mcp import __version__, audit
 from aircall_mcp.cli_support import BROKEN_PIPE_EXIT, add_log_level, silence_stdout, unknown_agent
-from aircall_mcp.client import AircallClient
-from aircall_mcp.credentials import base_url_from_env, credentials_from_env
 from aircall_mcp.errors import AircallError, ConfigurationError
-from aircall_mcp.events import WEBHOOK_PATH
-from aircall_mcp.events.register import RegisterError, register_webhook
 from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
-from aircall_mcp.grants import simulate as simulation
 from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
     DEFAULT_GRANTS_HELP,
@@ -36,13 +27,15 @@ from aircall_mcp.locations import (
     default_grants_dir,
     resolve_grants_dir,
 )
-from aircall_mcp.sandbox import SandboxConfig, serve_forever
 from aircall_mcp.settings import Option, Settings, default_audit_path, options
-from aircall_mcp.wiring import StartupError, approvals_backend, serve
+
+# Each command imports the machinery it runs (the server and the MCP SDK, the catalogue and grants, the sandbox,
+# approvals, events) when it runs: `audit tail` and `--version` start in a fraction of the time those take.
 
 logger = logging.getLogger("aircall_mcp")
 
 _SERVE_OPTIONS = {option.dest: option for option in options()}
+WEBHOOK_PATH_DEFAULT = _SERVE_OPTIONS["events__webhook_path"].default
 # The grants and audit commands read the same variables as serve.
 ENV_GRANTS = _SERVE_OPTIONS["grants_dir"].source.env or ""
 ENV_AUDIT_LOG = _SERVE_OPTIONS["audit_log"].source.env or ""
@@ -75,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="webhooks_command", required=True
     )
     register = webhooks.add_parser("register", help="create (or find and complete) the webhook for PUBLIC_URL")
-    register.add_argument("--url", required=True, help=f"the public https URL of this server's {WEBHOOK_PATH}")
+    register.add_argument(
+        "--url",
+        required=True,
+        help=f"the public https URL of this server's {WEBHOOK_PATH_DEFAULT}",
+    )
     register.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
 
     sandbox = commands.add_parser("sandbox", help="run the local Aircall sandbox alone")
@@ -153,7 +150,8 @@ def _add_setting(parser: argparse.ArgumentParser, option: Option) -> None:
     if option.kind is tuple:
         parser.add_argument(option.source.flag, action="append", metavar=metavar, **common)
     else:
-        parser.add_argument(option.source.flag, type=option.kind, choices=option.choices, metavar=metavar, **common)
+        # Values stay text here: the settings model converts and checks them (`100M`, `1d`), naming the flag.
+        parser.add_argument(option.source.flag, choices=option.choices, metavar=metavar, **common)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -204,6 +202,10 @@ def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    import anyio  # noqa: PLC0415 - each command imports what it runs
+
+    from aircall_mcp.wiring import StartupError, serve  # noqa: PLC0415
+
     flags = vars(args)
     try:
         flags["grants_dir"] = _grants_dir(flags.get("grants_dir"), env)
@@ -222,6 +224,12 @@ def _login_name() -> str:
 
 
 def _approvals(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    import anyio  # noqa: PLC0415 - each command imports what it runs
+
+    from aircall_mcp.approvals import ApprovalQueue, ApprovalsUnavailable  # noqa: PLC0415
+    from aircall_mcp.approvals.operator import approvals_command  # noqa: PLC0415
+    from aircall_mcp.wiring import approvals_backend  # noqa: PLC0415
+
     if args.approvals_command != "list" and not args.approval_id:
         raise UsageError(
             f"approvals {args.approvals_command} needs the approval's id (see `aircall-mcp approvals list`)"
@@ -259,6 +267,12 @@ def _approvals(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _webhooks(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    import anyio  # noqa: PLC0415 - each command imports what it runs
+
+    from aircall_mcp.client import AircallClient  # noqa: PLC0415
+    from aircall_mcp.credentials import base_url_from_env, credentials_from_env  # noqa: PLC0415
+    from aircall_mcp.events.register import RegisterError, register_webhook  # noqa: PLC0415
+
     try:
         credentials, base_url = credentials_from_env(env), base_url_from_env(env)
     except ConfigurationError as exc:
@@ -281,12 +295,17 @@ def _webhooks(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
+    from aircall_mcp.sandbox import SandboxConfig, serve_forever  # noqa: PLC0415 - each command imports what it runs
+
     config = SandboxConfig(seed=args.seed, rate_limit=args.rate_limit or None, rate_window_seconds=args.rate_window)
     serve_forever(config, host=args.host, port=args.port)
     return 0
 
 
 def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from aircall_mcp import grants  # noqa: PLC0415 - each command imports what it runs
+    from aircall_mcp.catalogue import CATALOGUE  # noqa: PLC0415
+
     if args.grants_command == "simulate":
         return _simulate(args, env)
     directory = _grants_dir(args.grants, env, check=args.grants_command != "token")
@@ -311,6 +330,10 @@ def _grants(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _simulate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from aircall_mcp import grants  # noqa: PLC0415 - each command imports what it runs
+    from aircall_mcp.catalogue import CATALOGUE  # noqa: PLC0415
+    from aircall_mcp.grants import simulate as simulation  # noqa: PLC0415
+
     problem = grants.agent_name_problem(args.agent)
     if problem is not None:
         raise UsageError(problem)

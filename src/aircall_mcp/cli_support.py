@@ -12,8 +12,10 @@ import argparse
 import difflib
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from aircall_mcp.grants import GrantStore
+if TYPE_CHECKING:
+    from aircall_mcp.grants import GrantStore
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What a shell reports for a process ended by SIGPIPE (128 + 13), the usual fate of `cmd | head`'s writer.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr
 from pydantic.fields import FieldInfo
 
 from aircall_mcp.credentials import (
@@ -56,6 +56,44 @@ DEFAULT_MAX_RESULT_BYTES = 100_000
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _size(value: object) -> object:
+    """`100M`, `2K`, `512` (bytes) -> a positive number of bytes."""
+    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _SIZE_UNITS else (text, "")
+    if not number.isdigit() or int(number) == 0:
+        raise ValueError("must be a positive size in bytes, optionally with K, M or G (e.g. 100M)")
+    return int(number) * _SIZE_UNITS[unit]
+
+
+def _seconds(value: object) -> object:
+    """`1d`, `12h`, `30m`, `90s` or a plain number of seconds -> a positive number of seconds."""
+    text = str(value).strip()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _AGE_UNITS else (text, "s")
+    try:
+        seconds = float(number) * _AGE_UNITS[unit]
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ValueError("must be a positive duration: a number with s, m, h or d (e.g. 1d)")
+    return seconds
+
+
+def _count(value: object) -> object:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError("must be a whole number, at least 1")
+    return int(text)
+
+
+ByteCount = Annotated[int, BeforeValidator(_size)]
+Duration = Annotated[float, BeforeValidator(_seconds)]
+Count = Annotated[int, BeforeValidator(_count)]
 
 
 @dataclass(frozen=True)
@@ -232,6 +270,16 @@ class Settings(BaseModel):
     )
     audit_optional: Annotated[bool, Source("--audit-optional", "AIRCALL_MCP_AUDIT_OPTIONAL")] = Field(
         False, description="act even when the audit cannot be written (not advised; by default calls are refused)"
+    )
+    audit_max_bytes: Annotated[ByteCount | None, Source("--audit-max-bytes", "AIRCALL_MCP_AUDIT_MAX_BYTES")] = Field(
+        None, description="rotate the audit file before it passes this size, e.g. 100M (default: never)"
+    )
+    audit_max_age: Annotated[Duration | None, Source("--audit-max-age", "AIRCALL_MCP_AUDIT_MAX_AGE")] = Field(
+        None, description="rotate the audit file once its first line is this old, e.g. 1d or 12h"
+    )
+    # Keeping none would delete each file as it is rotated out: that is not rotation but loss.
+    audit_keep: Annotated[Count, Source("--audit-keep", "AIRCALL_MCP_AUDIT_KEEP")] = Field(
+        5, description="rotated audit files kept (PATH.1 ... PATH.N), the oldest deleted first"
     )
     sandbox: Annotated[bool, Source("--sandbox", "AIRCALL_MCP_SANDBOX")] = Field(
         False, description="start the embedded Aircall sandbox and use it (no Aircall account needed)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from mcp.server.stdio import stdio_server
@@ -24,7 +25,6 @@ from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
 from aircall_mcp.oauth.settings import OAuthConfigurationError, OAuthSettings
 from aircall_mcp.preflight import bind_listener, check_aircall
 from aircall_mcp.ratelimit import CompanyLimiter
-from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 from aircall_mcp.settings import Settings
 from aircall_mcp.shared import SharedStateUnavailable
@@ -63,6 +63,9 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
         credentials: Credentials
         sandbox = None
         if settings.sandbox:
+            # Imported only when asked for: serving the real Aircall does not pay for the sandbox at start-up.
+            from aircall_mcp.sandbox import SandboxConfig, running_sandbox  # noqa: PLC0415 - lazy, see above
+
             sandbox = await stack.enter_async_context(running_sandbox(SandboxConfig()))
             credentials = BasicCredentials.model_validate(
                 {"api_id": sandbox.config.api_id, "api_token": sandbox.config.api_token}
@@ -78,6 +81,9 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
         audit = AuditLog(
             audit_path,
             fsync=settings.audit_fsync,
+            max_bytes=settings.audit_max_bytes,
+            max_age=timedelta(seconds=settings.audit_max_age) if settings.audit_max_age is not None else None,
+            backups=settings.audit_keep,
             also_stderr=settings.audit_stderr,
             required=settings.audit_required,
             secrets=[*credentials.secrets(), *grants.token_hashes(), *settings.secrets()],

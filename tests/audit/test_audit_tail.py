@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from aircall_mcp.audit import AuditLog, tail, tail_command
+import pytest
+
+from aircall_mcp.audit import AuditLog, rotated_files, tail, tail_command
 from tests.audit.audit_helpers import StepClock, event
 
 
@@ -120,3 +122,107 @@ def test_tail_command_prints_and_exits_zero(log_path: Path) -> None:
     out = io.StringIO()
     assert tail_command(log_path, decision="denied", out=out) == 0
     assert "denied by tools.deny" in out.getvalue()
+
+
+def _bytes_read_by_this_process() -> int:
+    """The kernel's count of bytes this process has read (read, pread and friends), from /proc/self/io."""
+    for line in Path("/proc/self/io").read_text(encoding="utf-8").splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("/proc/self/io has no rchar")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/self/io to count bytes read")
+def test_tail_reads_from_the_end_not_the_whole_file(log_path: Path) -> None:
+    """Scalability regression: `tail -n 3` behind 64 MiB of unreadable bytes reads only the last lines.
+
+    The file starts with a 64 MiB hole (no newline anywhere, cheap to create): a reader that starts at the
+    top would have to get through it; the kernel's byte count shows what was really read.
+    """
+    written = log_path.with_name("written.jsonl")
+    with AuditLog(written, clock=StepClock()) as log:
+        for number in range(10):
+            log.record(event(action=f"get call {number}"))
+    with log_path.open("wb") as stream:
+        stream.truncate(64 * 1024 * 1024)
+        stream.seek(0, 2)
+        stream.write(b"\n" + written.read_bytes())
+    out = io.StringIO()
+    before = _bytes_read_by_this_process()
+    assert tail(log_path, lines=3, out=out) == 3
+    read = _bytes_read_by_this_process() - before
+    assert [line.split("asked to ")[1].split(":")[0] for line in out.getvalue().splitlines()] == [
+        "get call 7",
+        "get call 8",
+        "get call 9",
+    ]
+    assert read < 1024 * 1024, f"read {read} bytes for three lines"
+
+
+def test_tail_keeps_reading_backwards_until_enough_lines_match(log_path: Path) -> None:
+    """A filter that matches only old lines still finds the newest N of them, in file order."""
+    with AuditLog(log_path, clock=StepClock()) as log:
+        for number in range(5):
+            log.record(event(agent="analyst", action=f"get call {number}"))
+        for number in range(3000):
+            log.record(event(action=f"tag call {number}"))
+    out = io.StringIO()
+    assert tail(log_path, lines=2, agent="analyst", out=out) == 2
+    assert [line.split("asked to ")[1].split(":")[0] for line in out.getvalue().splitlines()] == [
+        "get call 3",
+        "get call 4",
+    ]
+
+
+def test_tail_continues_into_rotated_files_when_the_current_one_has_too_few(log_path: Path) -> None:
+    """-n 6 over files of two lines each: the last six lines, oldest first, across PATH.2, PATH.1 and PATH."""
+    with AuditLog(log_path, max_bytes=2000, backups=10, clock=StepClock()) as log:
+        for number in range(9):
+            log.record(event(action=f"get call {number}"))
+    assert len(rotated_files(log_path)) > 3
+    out = io.StringIO()
+    assert tail(log_path, lines=6, out=out) == 6
+    assert [line.split("asked to ")[1].split(":")[0] for line in out.getvalue().splitlines()] == [
+        f"get call {number}" for number in range(3, 9)
+    ]
+    everything = io.StringIO()
+    assert tail(log_path, lines=100, out=everything) == 9
+
+
+def test_tail_filters_across_rotated_files(log_path: Path) -> None:
+    """The filter applies to the rotated files too."""
+    with AuditLog(log_path, max_bytes=2000, backups=10, clock=StepClock()) as log:
+        log.record(event(agent="analyst", action="get call 1"))
+        for number in range(8):
+            log.record(event(action=f"tag call {number}"))
+    out = io.StringIO()
+    assert tail(log_path, lines=5, agent="analyst", out=out) == 1
+    assert "analyst asked to get call 1" in out.getvalue()
+
+
+def test_tail_skips_a_line_still_being_written_then_prints_it_when_complete(log_path: Path) -> None:
+    """The unfinished last line is not shown by the backward read; follow prints it once its newline comes."""
+    _mixed_log(log_path).close()
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    log_path.write_bytes(b"".join(lines[:-1]) + lines[-1][:50])
+    polls: list[int] = []
+
+    def sleep(_: float) -> None:
+        polls.append(1)
+        with log_path.open("ab") as stream:
+            stream.write(lines[-1][50:] if len(polls) == 1 else b"")
+
+    out = io.StringIO()
+    tail(log_path, lines=1, follow=True, out=out, sleep=sleep, stop=lambda: len(polls) >= 2)
+    shown = [line.split("  ", 1)[1].split(":")[0] for line in out.getvalue().splitlines()]
+    assert shown == ["analyst asked to get call 9", "support-agent asked to delete contact 5"]
+
+
+def test_tail_ignores_lines_that_are_not_audit_records(log_path: Path) -> None:
+    """Garbage, blank lines and JSON without a summary are skipped, not counted."""
+    _mixed_log(log_path).close()
+    with log_path.open("ab") as stream:
+        stream.write(b'not json\n\n[1, 2]\n{"agent": "support-agent"}\n')
+    out = io.StringIO()
+    assert tail(log_path, lines=1, out=out) == 1
+    assert "delete contact 5" in out.getvalue()

@@ -21,7 +21,8 @@ event loop never waits for the lock another process holds or for the disk, and t
 only once its line is written. The hash chain stays exact because every append, from that thread or any
 other, runs under the same locks.
 
-Files are created 0600. ``max_bytes`` limits each file; ``backups`` is how many rotated files are kept
+Files are created 0600. ``max_bytes`` limits each file and ``max_age`` the time it spans (a file whose
+first line is that old is rotated before the next line); ``backups`` is how many rotated files are kept
 (the oldest beyond that is deleted: retention, chosen by the operator, not loss).
 """
 
@@ -39,7 +40,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO, TypeVar
@@ -96,6 +97,7 @@ class AuditLog:
         *,
         fsync: FsyncPolicy = "never",
         max_bytes: int | None = None,
+        max_age: timedelta | None = None,
         backups: int = 5,
         also_stderr: bool = False,
         required: bool = True,
@@ -109,12 +111,17 @@ class AuditLog:
             raise ValueError(f"fsync must be 'never' or 'line', not {fsync!r}")
         if max_bytes is not None and max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
-        if max_bytes is not None and backups < 1:
+        if max_age is not None and max_age <= timedelta(0):
+            raise ValueError("max_age must be positive")
+        if (max_bytes is not None or max_age is not None) and backups < 1:
             # Rotating into nothing would delete the lines just rotated out.
             raise ValueError("rotation needs at least one backup")
         self._path = Path(path) if path is not None else None
         self._fsync = fsync
         self._max_bytes = max_bytes
+        self._max_age = max_age
+        # (inode, time of its first line) of the current file, for rotation by age.
+        self._started: tuple[int, datetime | None] | None = None
         self._backups = backups
         self._also_stderr = also_stderr
         self._required = required
@@ -244,8 +251,32 @@ class AuditLog:
             _unlock(lock_fd)
 
     def _would_overflow(self, size: int, line_bytes: int) -> bool:
-        # A line larger than max_bytes still gets written, alone in a fresh file.
-        return self._max_bytes is not None and size > 0 and size + line_bytes > self._max_bytes
+        if size == 0:
+            return False  # a line larger than max_bytes still gets written, alone in a fresh file
+        if self._max_bytes is not None and size + line_bytes > self._max_bytes:
+            return True
+        if self._max_age is None:
+            return False
+        started = self._current_file_started()
+        if started is None:
+            return False  # a file that does not start with one of our lines rotates by size only
+        now = self._clock()
+        return (now.replace(tzinfo=UTC) if now.tzinfo is None else now) - started >= self._max_age
+
+    def _current_file_started(self) -> datetime | None:
+        """When the current file's first line was written (None when it cannot be read), cached per inode."""
+        assert self._fd is not None
+        inode = os.fstat(self._fd).st_ino
+        if self._started is None or self._started[0] != inode:
+            first = os.pread(self._fd, _READ_CHUNK, 0).split(b"\n", 1)[0]
+            record = parse(first)
+            ts = record.get("ts") if record is not None else None
+            try:
+                started = datetime.fromisoformat(ts) if isinstance(ts, str) else None
+            except ValueError:
+                started = None
+            self._started = (inode, started)
+        return self._started[1]
 
     def _chain_in_memory(self, body: dict[str, Any]) -> bytes:
         prev, seq = self._memory_head

@@ -44,14 +44,26 @@ class VerifyReport:
 
 
 def rotated_files(path: str | os.PathLike[str]) -> list[Path]:
-    """PATH's rotated predecessors and PATH itself, oldest first: PATH.N ... PATH.1, PATH."""
+    """PATH's rotated predecessors and PATH itself, oldest first: PATH.N ... PATH.1, PATH.
+
+    Every PATH.<number> present is included, also past a gap, so a rotated file taken out of the middle
+    breaks the chain where it was instead of silently shortening the check.
+    """
     path = Path(path)
-    older: list[Path] = []
-    index = 1
-    while (candidate := path.with_name(f"{path.name}.{index}")).exists():
-        older.append(candidate)
-        index += 1
-    return [*reversed(older), path]
+    return [*(path.with_name(f"{path.name}.{index}") for index in sorted(_rotated_indexes(path), reverse=True)), path]
+
+
+def _rotated_indexes(path: Path) -> set[int]:
+    prefix = f"{path.name}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return set()
+    return {
+        int(suffix)
+        for name in names
+        if name.startswith(prefix) and (suffix := name[len(prefix) :]).isdigit() and int(suffix) > 0
+    }
 
 
 def verify(path: str | os.PathLike[str], *, include_rotated: bool = False) -> VerifyReport:
@@ -59,8 +71,14 @@ def verify(path: str | os.PathLike[str], *, include_rotated: bool = False) -> Ve
 
     Raises OSError when a file cannot be read.
     """
-    files = rotated_files(path) if include_rotated else [Path(path)]
-    return _Walk(files).run()
+    files = [Path(path)]
+    walk_notes: list[str] = []
+    if include_rotated:
+        files = rotated_files(path)
+        present = _rotated_indexes(Path(path))
+        missing = sorted(set(range(1, max(present, default=0))) - present)
+        walk_notes = [f"{Path(path).name}.{index} is missing" for index in missing]
+    return _Walk(files, walk_notes).run()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +99,10 @@ class _Broken(Exception):
 
 
 class _Walk:
-    def __init__(self, files: list[Path]) -> None:
+    def __init__(self, files: list[Path], notes: list[str]) -> None:
         self.files = files
         self.checked = 0
-        self.notes: list[str] = []
+        self.notes = notes
         self.last: _Seen | None = None
         # A line that is not JSON, waiting to be vouched for by the next line's after_partial_line.
         self.fragment: tuple[Path, int, bytes] | None = None

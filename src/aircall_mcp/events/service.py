@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import anyio
@@ -20,8 +21,10 @@ from aircall_mcp.events.receiver import MAX_DELIVERY_BYTES, WEBHOOK_PATH, Webhoo
 from aircall_mcp.events.redis_store import RedisEventStore
 from aircall_mcp.events.store import EventStore, MemoryEventStore, Retention
 from aircall_mcp.events.tokens import WebhookTokens, learn_tokens
-from aircall_mcp.sandbox import SandboxHandle
 from aircall_mcp.shared.redis_store import RedisStore
+
+if TYPE_CHECKING:
+    from aircall_mcp.sandbox import SandboxHandle
 
 logger = logging.getLogger("aircall_mcp.events")
 

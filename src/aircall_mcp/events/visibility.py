@@ -13,9 +13,9 @@ from typing import Any
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.endpoint import Endpoint
 from aircall_mcp.events.model import StoredEvent
+from aircall_mcp.facts import ALL_EVENTS
 from aircall_mcp.grants import Grant, decide
 from aircall_mcp.grants.redact import redact_value
-from aircall_mcp.sandbox.events import ALL_EVENTS
 
 _BY_NAME = {ep.name: ep for ep in CATALOGUE}
 # Event family (the part of the name before the first dot) -> the read tool that returns the same data.

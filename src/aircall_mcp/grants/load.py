@@ -25,8 +25,8 @@ import phonenumbers
 import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
+from aircall_mcp.facts import ALL_EVENTS, KNOWN_EVENTS
 from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, Problem, Redaction
-from aircall_mcp.sandbox.events import ALL_EVENTS, KNOWN_EVENTS
 
 # fullmatch only: `$` would also accept a trailing newline ("ok\n"), which is not the agent "ok".
 AGENT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
