@@ -200,3 +200,26 @@ async def test_message_events_are_recorded_for_webhook_delivery(
     assert events[0].data["status"] == "pending", "an event keeps the state it was emitted with"
     assert events[2].data["status"] == "delivered"
     assert events[3].data["body"] == "thanks"
+
+
+async def test_message_events_go_out_through_the_sandboxs_webhook_delivery(
+    sandbox: SandboxHandle, sandbox_http: httpx2.AsyncClient
+) -> None:
+    """message.sent, message.received and message.status_updated reach registered webhooks like call events."""
+    sender = sandbox.sandbox.webhooks
+    events = ["message.sent", "message.received", "message.status_updated"]
+    sender.add_receiver("http://127.0.0.1:9/aircall/webhooks", events=events)
+    configured, _ = sms_numbers(sandbox)
+    sent = await sandbox_http.post(f"/v1/numbers/{configured}/messages/send", json={"to": CUSTOMER, "body": "hi"})
+    assert sent.status_code == 200, sent.text
+    receive_message(sandbox.sandbox.state, configured, CUSTOMER, "thanks", at=1_800_000_100)
+    update_message_status(sandbox.sandbox.state, sent.json()["id"], "delivered", at=1_800_000_200)
+
+    sender.relay_messaging_events()  # what flush() does before sending
+
+    queued = {delivery.body["event"]: delivery.body for delivery in sender.outbox}
+    assert set(queued) == set(events)
+    assert queued["message.sent"]["resource"] == "message"
+    assert queued["message.sent"]["data"]["raw_digits"] == CUSTOMER
+    assert queued["message.status_updated"]["timestamp"] == 1_800_000_200
+    assert sender.relay_messaging_events() == 0  # each recorded event is relayed once

@@ -95,6 +95,8 @@ class WebhookSender:
         self.outbox: list[Delivery] = []
         self.sent: list[tuple[Delivery, int | None]] = []  # each attempt, with the status (None: no answer)
         self._queued = anyio.Event()
+        # How many of the messaging events (sandbox/messaging.py records them in order) were queued already.
+        self._messaging_relayed = 0
 
     # -- receivers ---------------------------------------------------------------------------------------
 
@@ -141,8 +143,23 @@ class WebhookSender:
             self.outbox.append(Delivery(delivery.url, dict(delivery.body)))
         self._queued.set()
 
+    def relay_messaging_events(self) -> int:
+        """Queue the messaging, AI Voice Agent and analytics events recorded since the last relay; returns how many.
+
+        Those handlers record their events (message.sent, message.received, ...) in the workspace; the sandbox's
+        test controls (receive_message, update_message_status) do too, outside any API write.
+        """
+        recorded = self.ws.messaging.events
+        fresh = recorded[self._messaging_relayed :]
+        self._messaging_relayed = len(recorded)
+        for event in fresh:
+            # The resource is the event's prefix: message, group_message, ai_voice_agent, analytics.
+            self.emit(event.name.split(".", 1)[0], event.name, event.data, event.at)
+        return len(fresh)
+
     def after_write(self, method: str, path: str, reply_body: Any) -> None:
         """Emit the event a successful write of the API triggers (if it triggers one)."""
+        self.relay_messaging_events()
         for wanted, pattern, event in _WRITE_PATTERNS:
             match = pattern.match(path) if method == wanted else None
             if match is None:
@@ -215,6 +232,7 @@ class WebhookSender:
 
     async def flush(self, client: httpx2.AsyncClient) -> int:
         """Send every queued delivery in queue order; returns how many were acknowledged (2xx)."""
+        self.relay_messaging_events()
         batch, self.outbox = self.outbox, []
         self._queued = anyio.Event()
         acknowledged = 0
