@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import ipaddress
 import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantStore
+from aircall_mcp.loopback import is_loopback
 from aircall_mcp.oauth.edge import OAuthEdge
 from aircall_mcp.oauth.gate import OAuthGate
 from aircall_mcp.server import OAUTH_CLAIM
@@ -34,16 +34,6 @@ from aircall_mcp.settings import HttpSettings
 MCP_PATH = "/mcp"
 ROOT_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
 SCOPE = "aircall-mcp"
-_LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-def is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def transport_security(settings: HttpSettings) -> TransportSecuritySettings:

@@ -6,6 +6,7 @@ and `CreateExportInput.body_for_aircall` builds Aircall's shape.
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
@@ -13,20 +14,6 @@ from pydantic import Field, StringConstraints, model_validator
 from aircall_mcp.models.common import E164, Id, InputModel, OutputModel, Text
 from aircall_mcp.models.personal import FreeText, NotPersonal
 
-REPORT_NAMES = (
-    "CALLS_HISTORY",
-    "USER_STATUS_HISTORY",
-    "USER_ACTIVITY_AVAILABILITY_BREAKDOWN",
-    "USER_ACTIVITY_AVERAGE_AFTER_CALL_WORK_TIME_PER_USER",
-    "USER_ACTIVITY_AVERAGE_INBOUND_IN_CALL_TIME_PER_USER",
-    "USER_ACTIVITY_AVERAGE_OUTBOUND_IN_CALL_TIME_PER_USER",
-    "USER_ACTIVITY_CALL_VOLUME_AND_TIME",
-    "USER_ACTIVITY_CALLS_HANDLED",
-    "USER_ACTIVITY_PERCENTAGE_OF_TIME_IN_EACH_STATUS",
-    "USER_ACTIVITY_RINGING_ATTEMPTS_PER_USER",
-    "USER_ACTIVITY_WORK_TIME_AND_AVAILABILITY",
-    "USER_ACTIVITY_RINGING_ATTEMPTS",
-)
 ReportName = Literal[
     "CALLS_HISTORY",
     "USER_STATUS_HISTORY",
@@ -41,6 +28,7 @@ ReportName = Literal[
     "USER_ACTIVITY_WORK_TIME_AND_AVAILABILITY",
     "USER_ACTIVITY_RINGING_ATTEMPTS",
 ]
+REPORT_NAMES: tuple[str, ...] = typing.get_args(ReportName)
 RelativeRange = Literal["TODAY", "YESTERDAY", "THIS_WEEK", "LAST_WEEK", "THIS_MONTH", "LAST_MONTH"]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 # An IANA zone name such as Europe/Paris or UTC.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
+
+from aircall_mcp.loopback import is_loopback
 
 # Asymmetric signatures only: `none` and the HS* family (which a public key could forge) are never accepted.
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA")
@@ -76,18 +77,9 @@ def _check_url(option: str, url: str, *, allow_path: bool) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise OAuthConfigurationError(f"{option}: expected an https:// URL, got {url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise OAuthConfigurationError(f"{option}: must be https:// (plain http is accepted on loopback only)")
     if parts.query or parts.fragment:
         raise OAuthConfigurationError(f"{option}: must not have a query or fragment, got {url!r}")
     if not allow_path and parts.path not in ("", "/"):
         raise OAuthConfigurationError(f"{option}: must not have a path, got {url!r}")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

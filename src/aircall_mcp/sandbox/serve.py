@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 from collections.abc import AsyncIterator, Generator
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from aircall_mcp.loopback import is_loopback
 from aircall_mcp.sandbox.app import Dropped, Sandbox
 from aircall_mcp.sandbox.config import SandboxConfig
 
@@ -87,13 +87,9 @@ _DROP_FILTER = _HideDropNotices()
 
 
 def _check_host(host: str, allow_non_loopback: bool) -> None:
-    if allow_non_loopback or host == "localhost":
+    if allow_non_loopback:
         return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise ValueError(f"the sandbox only listens on loopback addresses, not {host!r}")
 
 

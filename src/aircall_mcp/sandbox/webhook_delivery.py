@@ -10,7 +10,6 @@ Only loopback URLs are ever contacted: the sandbox never sends anything off this
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
 import re
@@ -19,12 +18,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 import httpx2
 from starlette.routing import compile_path
 
+from aircall_mcp.loopback import is_loopback_url
 from aircall_mcp.sandbox import render
 from aircall_mcp.sandbox.events import ALL_EVENTS
 from aircall_mcp.sandbox.state import Call, Webhook, Workspace
@@ -62,16 +61,6 @@ _WRITE_EVENTS: tuple[tuple[str, str, str], ...] = (
 _WRITE_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (method, compile_path(path)[0], event) for method, path, event in _WRITE_EVENTS
 )
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class WebhookSender:
