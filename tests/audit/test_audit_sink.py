@@ -313,3 +313,24 @@ def test_unknown_decision_is_a_programming_error() -> None:
     """The vocabulary is closed so that tail filters and reviewers find every line."""
     with pytest.raises(ValueError, match="decision"):
         event(decision="okayed")  # "approved" became a decision with tools.approve (issue 18)
+
+
+def test_reliability_the_audit_writes_and_tails_where_posix_only_calls_do_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no os.pread, O_CLOEXEC or O_DIRECTORY: the sink and tail work through their portable paths."""
+    from aircall_mcp.audit import fileio
+    from aircall_mcp.audit.tail import tail
+
+    monkeypatch.delattr(os, "pread")
+    monkeypatch.setattr(fileio, "_DIRECTORY", None)
+    path = tmp_path / "audit.jsonl"
+    with AuditLog(path, max_bytes=2048, backups=3) as log:
+        for number in range(40):
+            log.record(event(tool=f"tool_{number}"))
+    with AuditLog(path) as reopened:  # reads the chain head back from the end of the file
+        reopened.record(event(tool="after_reopen"))
+    out = io.StringIO()
+    tail(path, lines=2, out=out)
+    assert "after_reopen" in out.getvalue()
+    assert verify(path, include_rotated=True).ok

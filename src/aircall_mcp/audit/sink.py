@@ -49,6 +49,7 @@ import anyio.to_thread
 
 from aircall_mcp.audit.chain import GENESIS, SCHEMA_VERSION, parse, seal
 from aircall_mcp.audit.event import AuditEvent
+from aircall_mcp.audit.fileio import CLOEXEC, fsync_directory, read_at
 from aircall_mcp.audit.scrub import Scrubber
 from aircall_mcp.audit.summary import summarize
 
@@ -60,8 +61,6 @@ _T = TypeVar("_T")
 
 _READ_CHUNK = 8192
 _FILE_MODE = 0o600
-# Descriptors are not inherited by child processes anyway (PEP 446); O_CLOEXEC says so where it exists.
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 class AuditUnavailable(Exception):
@@ -268,7 +267,7 @@ class AuditLog:
         assert self._fd is not None
         inode = os.fstat(self._fd).st_ino
         if self._started is None or self._started[0] != inode:
-            first = os.pread(self._fd, _READ_CHUNK, 0).split(b"\n", 1)[0]
+            first = read_at(self._fd, _READ_CHUNK, 0).split(b"\n", 1)[0]
             record = parse(first)
             ts = record.get("ts") if record is not None else None
             try:
@@ -298,7 +297,7 @@ class AuditLog:
         self._fd = None
         fd = self._open_data()
         if self._fsync == "line":
-            _fsync_directory(self._path.parent)
+            fsync_directory(self._path.parent)
         return fd
 
     def _write_stderr(self, line: bytes) -> None:
@@ -324,7 +323,7 @@ class AuditLog:
         if self._lock_fd is None:
             assert self._path is not None
             lock_path = self._path.with_name(f"{self._name()}.lock")
-            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _CLOEXEC, _FILE_MODE)
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | CLOEXEC, _FILE_MODE)
         return self._lock_fd
 
     def _open_data(self) -> int:
@@ -340,7 +339,7 @@ class AuditLog:
                 return self._fd
             os.close(self._fd)
             self._fd = None
-        self._fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        self._fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT | CLOEXEC, _FILE_MODE)
         return self._fd
 
     def _sibling(self, index: int) -> Path:
@@ -453,27 +452,23 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _read_last_line(fd: int, size: int) -> tuple[bytes | None, bytes]:
-    """The last newline-terminated line (without its newline) and any unterminated bytes after it."""
-    buffer = b""
+    """The last newline-terminated line (without its newline) and any unterminated bytes after it.
+
+    Reads backwards in chunks kept in a list (joined once), so a very long last line costs its length, not its
+    square.
+    """
+    chunks: list[bytes] = []  # latest first
+    newlines = 0  # newlines seen in `chunks`
     position = size
-    while True:
+    while position > 0 and newlines < 2:
         step = min(_READ_CHUNK, position)
         position -= step
-        buffer = os.pread(fd, step, position) + buffer
-        end = buffer.rfind(b"\n")
-        if end == -1:
-            if position == 0:
-                return None, buffer
-            continue
-        whole, fragment = buffer[:end], buffer[end + 1 :]
-        start = whole.rfind(b"\n")
-        if start != -1 or position == 0:
-            return whole[start + 1 :], fragment
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        chunk = read_at(fd, step, position)
+        chunks.append(chunk)
+        newlines += chunk.count(b"\n")
+    buffer = b"".join(reversed(chunks))
+    end = buffer.rfind(b"\n")
+    if end == -1:
+        return None, buffer
+    whole, fragment = buffer[:end], buffer[end + 1 :]
+    return whole[whole.rfind(b"\n") + 1 :], fragment

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from aircall_mcp.audit.chain import parse
+from aircall_mcp.audit.fileio import read_at
 
 # Bytes read per step when reading backwards: a few dozen lines.
 _BLOCK = 65536
@@ -132,7 +133,7 @@ def _trailing_fragment(fd: int, size: int) -> bytes:
     while position > 0:
         step = min(_BLOCK, position)
         position -= step
-        block = os.pread(fd, step, position)
+        block = read_at(fd, step, position)
         end = block.rfind(b"\n")
         if end != -1:
             blocks.append(block[end + 1 :])
@@ -149,7 +150,7 @@ def _lines_backwards(fd: int, end: int) -> Iterator[bytes]:
     while position > 0:
         step = min(_BLOCK, position)
         position -= step
-        block = os.pread(fd, step, position)
+        block = read_at(fd, step, position)
         if position + step == end:
             block = block[:-1]  # the newline that ends the range ends its last line
         first = block.find(b"\n")
