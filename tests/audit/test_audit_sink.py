@@ -329,8 +329,8 @@ def test_reliability_the_audit_writes_and_tails_where_posix_only_calls_do_not_ex
         for number in range(40):
             log.record(event(tool=f"tool_{number}"))
     with AuditLog(path) as reopened:  # reads the chain head back from the end of the file
-        reopened.record(event(tool="after_reopen"))
+        reopened.record(event(tool="after_reopen", action="write after reopening"))
     out = io.StringIO()
     tail(path, lines=2, out=out)
-    assert "after_reopen" in out.getvalue()
+    assert "write after reopening" in out.getvalue()
     assert verify(path, include_rotated=True).ok
