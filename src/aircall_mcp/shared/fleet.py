@@ -160,6 +160,10 @@ class FleetLimiter:
         except SharedStateUnavailable as exc:
             self._lost(exc)
             return await self._local_only(agent, quota_per_minute, first, started)
+        except BaseException:
+            # Refused or cancelled: a place the script may have counted just then is given back.
+            self.give_back(None, key, member)
+            raise
         try:
             local = await self.local.acquire(agent, first=first)
         except BaseException:
