@@ -214,6 +214,9 @@ class AircallClient:
         except RateLimitWaitTooLong as exc:
             raise _wait_too_long(exc, request, tally, tally.snapshot(self.clock.now())) from None
         tally.rate_wait += slot.waited_seconds
+        budget = getattr(slot, "budget", None)  # only a fleet's slots say which budget paced them
+        if isinstance(budget, str) and tally.budget != "local":
+            tally.budget = budget
         return slot
 
     async def _attempt(self, request: PreparedRequest, slot: Slot | None) -> httpx2.Response | Failure:
@@ -416,6 +419,8 @@ class _Tally:
     rate_limited: int = 0
     rate_wait: float = 0.0
     retry_wait: float = 0.0
+    # "shared"/"local" when a fleet's budget paced an attempt (see SendStats.budget).
+    budget: str | None = None
     # Some attempt got to Aircall (anything but a failure to connect).
     reached: bool = False
     # Some attempt may have been applied by Aircall (5xx, timeout, dropped connection).
@@ -439,6 +444,7 @@ class _Tally:
             retry_wait_seconds=self.retry_wait,
             duration_seconds=now - self.started,
             rate_limited_responses=self.rate_limited,
+            budget=self.budget,
         )
 
     def earlier_attempts(self) -> str:

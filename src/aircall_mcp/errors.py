@@ -26,6 +26,9 @@ class SendStats:
     duration_seconds: float = 0.0
     # 429 answers received along the way (each one was retried or ended the call).
     rate_limited_responses: int = 0
+    # Which company budget paced the call with several replicas: "shared" (Redis) or "local" (Redis lost, this
+    # replica's own view); None in one process.
+    budget: str | None = None
 
     def __add__(self, other: SendStats) -> SendStats:
         return SendStats(
@@ -35,7 +38,15 @@ class SendStats:
             retry_wait_seconds=self.retry_wait_seconds + other.retry_wait_seconds,
             duration_seconds=self.duration_seconds + other.duration_seconds,
             rate_limited_responses=self.rate_limited_responses + other.rate_limited_responses,
+            budget=_worse_budget(self.budget, other.budget),
         )
+
+
+def _worse_budget(one: str | None, other: str | None) -> str | None:
+    # One attempt paced locally makes the whole answer locally paced.
+    if "local" in (one, other):
+        return "local"
+    return one or other
 
 
 class ConfigurationError(Exception):

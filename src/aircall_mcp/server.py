@@ -285,6 +285,7 @@ def _outcome_event(outcome: Outcome, *, duration_ms: float, result_bytes: int | 
         maybe_applied=error.maybe_applied if error is not None else None,
         retries=stats.retries if stats is not None else 0,
         rate_limit_wait_ms=_wait_ms(stats),
+        budget=stats.budget if stats is not None else None,
         result_bytes=result_bytes,
         intent_id=outcome.intent_id,
         partial=outcome.partial or None,
@@ -650,6 +651,13 @@ class ToolRunner:
                 f"{subject.tool} needs a person's confirmation under this agent's grant, and this client cannot ask "
                 f"one (it does not support elicitation); {unsent}. Use a client that can ask a person, or ask the "
                 "operator to change the grant's tools.confirm."
+            )
+        elif answer is Approval.UNAVAILABLE:
+            verdict = "unconfirmed"
+            reason = "the shared store that checks confirmations (Redis) is unavailable; refused (fail closed)"
+            message = (
+                f"The confirmation for {doing} cannot be checked right now (the server's shared state is "
+                f"unavailable); {unsent}. Try again shortly."
             )
         else:
             verdict = "unconfirmed"

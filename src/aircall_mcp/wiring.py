@@ -16,6 +16,7 @@ from aircall_mcp.approvals.operator import operator_routes
 from aircall_mcp.audit import AuditLog, AuditUnavailable
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials
+from aircall_mcp.confirmation import Confirmations
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.events import Retention
 from aircall_mcp.events.service import EventOptions, running_events
@@ -24,7 +25,7 @@ from aircall_mcp.http import build_http_app, check_settings, http_server
 from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
 from aircall_mcp.oauth.settings import OAuthConfigurationError, OAuthSettings
 from aircall_mcp.preflight import bind_listener, check_aircall
-from aircall_mcp.ratelimit import CompanyLimiter
+from aircall_mcp.ratelimit import CompanyLimiter, RequestBudget
 from aircall_mcp.server import Runtime, build_server
 from aircall_mcp.settings import Settings
 from aircall_mcp.shared import SharedStateUnavailable
@@ -39,6 +40,29 @@ class StartupError(Exception):
 def company_budget(settings: Settings) -> CompanyLimiter:
     """The company's one request budget, shared by every agent and session this process serves."""
     return CompanyLimiter(settings.rate_limit, max_wait_seconds=settings.max_wait_seconds)
+
+
+async def shared_state(stack: AsyncExitStack, settings: Settings, company: str) -> tuple[RequestBudget, Confirmations]:
+    """The budget and confirmations: in this process, or (with --redis-url) shared by every replica via Redis.
+
+    `company` names the Aircall company (a hash of the credential's identity, never the secret). Redis named
+    but unreachable at start-up is a StartupError: a replica that starts alone would overspend the company.
+    """
+    local = company_budget(settings)
+    if settings.redis_url is None:
+        return local, Confirmations()
+    # Imported only with Redis: one process does not pay for redis-py at start-up.
+    from aircall_mcp.shared.fleet import FleetLimiter  # noqa: PLC0415 - lazy, see above
+    from aircall_mcp.shared.redis_store import RedisStore  # noqa: PLC0415 - lazy, see above
+
+    try:
+        store = RedisStore(settings.redis_url.get_secret_value(), company)
+        stack.push_async_callback(store.aclose)
+        await store.ping()
+    except SharedStateUnavailable as exc:
+        raise StartupError(f"cannot share the company budget through Redis (--redis-url): {exc}") from None
+    fleet = await stack.enter_async_context(FleetLimiter(store, local))
+    return fleet, Confirmations(store=store)
 
 
 @asynccontextmanager
@@ -76,7 +100,8 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
             raise StartupError("no Aircall credentials (build the settings with Settings.from_sources)")
         else:
             credentials, base_url = settings.credentials, settings.base_url
-        client = await stack.enter_async_context(AircallClient(credentials, base_url, limiter=company_budget(settings)))
+        budget, confirmations = await shared_state(stack, settings, credentials.identity)
+        client = await stack.enter_async_context(AircallClient(credentials, base_url, limiter=budget))
         await check_aircall(client, credentials)  # refused credentials stop here, before the audit is opened
         audit = AuditLog(
             audit_path,
@@ -129,6 +154,7 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
             max_result_bytes=settings.max_result_bytes,
             events=events,
             approvals=gate,
+            confirmations=confirmations,
         )
 
 

@@ -92,6 +92,8 @@ class AuditEvent:
     maybe_applied: bool | None = None
     retries: int = 0
     rate_limit_wait_ms: float = 0.0
+    # With several replicas: "shared" (the fleet's budget in Redis) or "local" (Redis lost: this replica alone).
+    budget: str | None = None
     duration_ms: float | None = None
     result_bytes: int | None = None
     intent_id: str | None = None

@@ -14,6 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from aircall_mcp.shared.store import QUOTA_WINDOW_SECONDS, SharedStateUnavailable
@@ -143,7 +146,14 @@ class RedisStore:
         self._prefix = f"aircall-mcp:{namespace}:"
         try:
             self._redis: Any = redis.from_url(
-                url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds, decode_responses=False
+                url,
+                socket_timeout=timeout_seconds,
+                socket_connect_timeout=timeout_seconds,
+                decode_responses=False,
+                # A pooled connection from before a Redis restart fails once; one new connection settles it.
+                # Only connection errors (the command did not run), never timeouts (it may have run).
+                retry=Retry(NoBackoff(), 1),
+                retry_on_error=[RedisConnectionError],
             )
         except (ValueError, RedisError) as exc:
             raise SharedStateUnavailable(f"cannot use Redis URL {self.url}: {self._words(exc)}") from None
