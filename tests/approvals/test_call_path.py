@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import mcp_types as types
 from mcp import Client
+from mcp.shared.dispatcher import ProgressFnT
 
 from aircall_mcp.approvals import ApprovalGate, ApprovalQueue, FileBackend, RedisBackend, record_decision
 from aircall_mcp.audit import AuditLog
@@ -179,7 +180,9 @@ async def test_an_approval_given_while_the_call_waits_runs_it_in_that_same_call(
         harness.runtimes[-1].approvals = ApprovalGate(queue, wait_seconds=30, poll_seconds=0.02)
         async with anyio.create_task_group() as group:
             group.start_soon(approve_when_asked)
-            result = await client.call_tool("delete_tag", {"tag_id": tag}, progress_callback=on_progress)
+            result = await client.call_tool(
+                "delete_tag", {"tag_id": tag}, progress_callback=cast(ProgressFnT, on_progress)
+            )
     assert not result.is_error, text(result)
     assert deletes(harness) == [f"/v1/tags/{tag}"]
     assert progress

@@ -27,9 +27,10 @@ from aircall_mcp.approvals.operator import OPERATOR_PATH, operator_routes
 from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.http import MCP_PATH, HttpSettings, build_http_app, http_server
+from aircall_mcp.http import MCP_PATH, build_http_app, http_server
 from aircall_mcp.sandbox import running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.settings import HttpSettings
 from tests.http.conftest import HTTP_SANDBOX, wait_started
 
 OPERATOR_TOKEN = "operator-secret-token-for-tests"
@@ -50,7 +51,7 @@ class Served:
     async def delete_tag(self, tag_id: int) -> types.CallToolResult:
         async with (
             self.http(self.agent_token) as http,
-            Client(streamable_http_client(self.base_url + MCP_PATH, http_client=http)) as client,  # type: ignore[arg-type]
+            Client(streamable_http_client(self.base_url + MCP_PATH, http_client=http)) as client,
         ):
             return await client.call_tool("delete_tag", {"tag_id": tag_id})
 

@@ -20,6 +20,7 @@ from aircall_mcp.approvals import (
     RedisBackend,
     arguments_hash,
 )
+from aircall_mcp.approvals.queue import Request
 from aircall_mcp.cli import main
 
 
@@ -45,7 +46,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 ARGS = {"contact_id": 7}
 
 
-async def ask(queue: ApprovalQueue, arguments: dict[str, Any] = ARGS, agent: str = "bot") -> Any:
+async def ask(queue: ApprovalQueue, arguments: dict[str, Any] = ARGS, agent: str = "bot") -> Request:
     return await queue.request(
         agent=agent, tool="delete_contact", arguments=arguments, masked=arguments, action="delete contact 7"
     )

@@ -131,7 +131,7 @@ async def test_serve_rotates_its_audit_by_the_size_and_keep_flags(tmp_path: Path
         args=["-m", "aircall_mcp", *_serve_args(tmp_path, "--audit-max-bytes", "2K", "--audit-keep", "3")],
         env=env,
     )
-    async with Client(params, mode="legacy") as client:  # type: ignore[arg-type]
+    async with Client(params, mode="legacy") as client:
         for _ in range(12):
             assert not (await client.call_tool("list_tags", {})).is_error
     assert [file.name for file in rotated_files(log_path)] == [

@@ -86,12 +86,12 @@ async def test_serve_over_stdio_on_the_sandbox_serves_the_agents_grant(tmp_path:
     )
     grant = GrantStore(REPO_GRANTS, CATALOGUE).grant_for("support-agent")
     expected = sorted(ep.name for ep in CATALOGUE if decide(grant, ep).allowed)
-    async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(params, mode=mode) as client:
         listed = sorted(tool.name for tool in (await client.list_tools()).tools)
         assert listed == expected
         result = await client.call_tool("list_calls", {"per_page": 1})
         assert not result.is_error
-        assert len(result.structured_content["calls"]) == 1  # type: ignore[index]
+        assert len(result.structured_content["calls"]) == 1
         refused = await client.call_tool("delete_contact", {"contact_id": 1})
         assert refused.is_error
         assert "Not permitted" in refused.content[0].text  # type: ignore[union-attr]
@@ -112,7 +112,7 @@ async def test_the_quick_start_server_writes_its_audit_in_the_default_state_dire
         args=["-m", "aircall_mcp", "serve", "--sandbox", "--grants", str(REPO_GRANTS), "--agent", "support-agent"],
         env=env,
     )
-    async with Client(params, mode="legacy") as client:  # type: ignore[arg-type]
+    async with Client(params, mode="legacy") as client:
         assert not (await client.call_tool("list_tags", {})).is_error
     default_log = tmp_path / "state" / "aircall-mcp" / "audit.jsonl"
     assert [json.loads(line)["tool"] for line in default_log.read_text(encoding="utf-8").splitlines()] == ["list_tags"]

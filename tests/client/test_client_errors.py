@@ -31,7 +31,8 @@ from .conftest import MakeRig, Rig, credentials_of
 
 
 def _first(table: Mapping[int, Any]) -> int:
-    return next(iter(table))
+    first: int = next(iter(table))
+    return first
 
 
 def _assert_clean(error: BaseException, secrets: tuple[str, ...]) -> None:

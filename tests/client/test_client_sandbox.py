@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -14,7 +14,8 @@ from .conftest import Rig
 
 
 def _first(table: dict[int, Any]) -> int:
-    return next(iter(table))
+    first: int = next(iter(table))
+    return first
 
 
 # (id, build(workspace) -> request, envelope key expected in the answer)
@@ -62,7 +63,7 @@ async def test_post_sends_a_json_body_and_parses_the_created_object(rig: Rig) ->
     body = {"first_name": "Ada", "last_name": "Lovelace", "phone_numbers": [{"label": "Work", "value": "+33612345678"}]}
     response = await rig.client.send(PreparedRequest("POST", "/v1/contacts", body=body))
     assert 200 <= response.status < 300
-    assert response.data["contact"]["first_name"] == "Ada"
+    assert cast(dict[str, Any], response.data)["contact"]["first_name"] == "Ada"
     assert rig.requests[-1].body == body
 
 
@@ -70,7 +71,7 @@ async def test_put_updates_and_delete_answers_204_with_no_data(rig: Rig) -> None
     """PUT returns the object; DELETE's empty 204 is a success whose data is None."""
     tag_id = _first(rig.sandbox.sandbox.state.tags)
     updated = await rig.client.send(PreparedRequest("PUT", f"/v1/tags/{tag_id}", body={"name": "Renamed"}))
-    assert updated.data["tag"]["name"] == "Renamed"
+    assert cast(dict[str, Any], updated.data)["tag"]["name"] == "Renamed"
     deleted = await rig.client.send(PreparedRequest("DELETE", f"/v1/tags/{tag_id}"))
     assert deleted.status == 204
     assert deleted.data is None

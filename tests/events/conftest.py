@@ -26,9 +26,10 @@ from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.events import EventFeed, MemoryEventStore, WebhookReceiver, WebhookTokens
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.http import DrainableApp, HttpSettings, build_http_app
+from aircall_mcp.http import DrainableApp, build_http_app
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.settings import HttpSettings
 from tests.conftest import ManualClock
 
 RECEIVER_URL = "http://127.0.0.1:8000/aircall/webhooks"
@@ -121,7 +122,7 @@ class EventsHarness:
                 events=EventFeed(self.store, sleep=self.timer.sleep, receiver=self.receiver),
             )
             try:
-                async with Client(build_server(runtime), mode=mode, **client_options) as client:  # type: ignore[arg-type]
+                async with Client(build_server(runtime), mode=mode, **client_options) as client:
                     yield client
             finally:
                 audit.close()

@@ -168,7 +168,13 @@ async def test_security_a_forged_token_is_refused_logged_without_the_token_and_n
 
 
 async def test_security_an_oversized_delivery_is_refused_before_it_is_parsed(events: EventsHarness) -> None:
-    body = {"resource": "call", "event": "call.ended", "timestamp": 1, "token": events.token, "data": {"id": 1}}
+    body: dict[str, Any] = {
+        "resource": "call",
+        "event": "call.ended",
+        "timestamp": 1,
+        "token": events.token,
+        "data": {"id": 1},
+    }
     body["data"]["padding"] = "x" * 300_000
     async with events.receiver_client() as http:
         answer = await http.post("/aircall/webhooks", json=body)

@@ -52,10 +52,10 @@ async def test_a_write_through_mcp_comes_back_as_a_live_event_from_the_sandbox(t
         headers = {"Authorization": f"Bearer {token}"}
         async with (
             httpx2.AsyncClient(headers=headers, timeout=30) as client_http,
-            Client(streamable_http_client(f"{base}/mcp", http_client=client_http)) as client,  # type: ignore[arg-type]
+            Client(streamable_http_client(f"{base}/mcp", http_client=client_http)) as client,
         ):
             calls = await client.call_tool("list_calls", {"per_page": 1})
-            call_id = calls.structured_content["calls"][0]["id"]  # type: ignore[index]
+            call_id = calls.structured_content["calls"][0]["id"]
             commented = await client.call_tool("comment_call", {"call_id": call_id, "content": "Call back Monday"})
             assert not commented.is_error, commented.content
             # A real process delivers in real time: wait (bounded) for the event rather than sleeping.
@@ -69,7 +69,7 @@ async def test_a_write_through_mcp_comes_back_as_a_live_event_from_the_sandbox(t
     stderr = process.communicate(timeout=5)[1].decode()
 
     assert forged.status_code == 401
-    events = seen.structured_content["events"]  # type: ignore[index]
+    events = seen.structured_content["events"]
     assert [(e["event"], e["data"]["id"]) for e in events] == [("call.commented", call_id)], stderr
     assert events[0]["data"]["comments"][-1]["content"] == "Call back Monday"
     assert "Traceback" not in stderr

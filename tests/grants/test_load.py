@@ -175,7 +175,7 @@ def test_nested_yaml_aliases_are_read_in_linear_time() -> None:
 def test_an_anchor_shared_between_sections_loads() -> None:
     text = "scope: {numbers: &mine [123, 456]}\nconstraints: {transfer_call: {number: *mine}}\n"
     g = parse_grant(text, agent="support-agent", catalogue=SYNTHETIC)
-    assert g.scope_numbers == {123, 456}
+    assert g.scope_numbers == frozenset({123, 456})
     assert g.constraints["transfer_call"]["number"] == ("123", "456")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from aircall_mcp.endpoint import Area
 from aircall_mcp.grants import GrantError, GrantStore, Level, check_directory, hash_token, mint_token, store
-from aircall_mcp.grants.load import MAX_GRANT_BYTES
+from aircall_mcp.grants.load import MAX_GRANT_BYTES, parse_grant_bytes
 from aircall_mcp.grants.store import SETTLE_SECONDS
 
 from .conftest import SYNTHETIC, WriteGrant
@@ -340,7 +340,7 @@ async def test_current_parses_a_changed_file_off_the_event_loop(
     path = write_grant("support-agent", "areas: {calls: read}\n")
     set_mtime(path, time.time() - 60)
     threads: list[int] = []
-    real = store.parse_grant_bytes
+    real = parse_grant_bytes
 
     def recording(*args: object, **kwargs: object) -> object:
         threads.append(threading.get_ident())

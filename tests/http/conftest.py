@@ -24,9 +24,10 @@ from aircall_mcp import grants
 from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
-from aircall_mcp.http import MCP_PATH, HttpSettings, build_http_app, http_server
+from aircall_mcp.http import MCP_PATH, build_http_app, http_server
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.settings import HttpSettings
 
 # Unlimited upstream budget and no latency: these tests are about the transport, not pacing.
 HTTP_SANDBOX = SandboxConfig(users=10, teams=3, numbers=4, contacts=40, calls=60, tags=6, rate_limit=None)
@@ -67,7 +68,7 @@ class HttpHarness:
         """The SDK's own Streamable HTTP client, presenting `token`."""
         async with (
             self.http(token) as http,
-            Client(streamable_http_client(self.url, http_client=http), mode=mode) as client,  # type: ignore[arg-type]
+            Client(streamable_http_client(self.url, http_client=http), mode=mode) as client,
         ):
             yield client
 

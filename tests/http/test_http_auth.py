@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from aircall_mcp.catalogue import CATALOGUE
+from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantStore, mint_token
-from aircall_mcp.http import ConfigurationError, HttpSettings, build_http_app
+from aircall_mcp.http import build_http_app
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.settings import HttpSettings
 
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 ACCEPT = "application/json, text/event-stream"

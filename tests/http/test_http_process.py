@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, cast
 
 import httpx2
 
@@ -52,7 +53,9 @@ def test_sigterm_stops_the_http_server_cleanly_with_exit_code_0(tmp_path: Path) 
                 if healthy or process.poll() is not None:
                     break
                 time.sleep(0.1)
-            assert healthy, process.stderr.read().decode() if process.poll() is not None else "never healthy"
+            assert healthy, (
+                cast("IO[bytes]", process.stderr).read().decode() if process.poll() is not None else "never healthy"
+            )
             denied = http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=20)

@@ -23,11 +23,12 @@ from aircall_mcp.audit import AuditLog
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials
 from aircall_mcp.grants import GrantStore
-from aircall_mcp.http import MCP_PATH, HttpSettings, build_http_app, http_server
+from aircall_mcp.http import MCP_PATH, build_http_app, http_server
 from aircall_mcp.oauth.edge import oauth_edge
 from aircall_mcp.oauth.settings import OAuthSettings
 from aircall_mcp.sandbox import running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from aircall_mcp.settings import HttpSettings
 from tests.http.conftest import HTTP_SANDBOX, HttpHarness, wait_started, write_grants
 from tests.oauth.issuer import INTROSPECTION_CLIENT, LoopbackIssuer
 

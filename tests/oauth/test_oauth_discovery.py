@@ -58,7 +58,7 @@ async def test_a_client_completes_the_discovery_dance_from_the_401_to_a_token_an
 
     async with (
         httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30.0) as http,
-        Client(streamable_http_client(oauth.http.url, http_client=http), mode=mode) as client,  # type: ignore[arg-type]
+        Client(streamable_http_client(oauth.http.url, http_client=http), mode=mode) as client,
     ):
         assert {tool.name for tool in (await client.list_tools()).tools} == BOT_TOOLS
 

@@ -331,8 +331,8 @@ async def test_clients_handed_one_limiter_share_one_budget() -> None:
     async with first, second:
         assert first.limiter is second.limiter is limiter
         await teach(limiter, learned(clock, remaining=1))
-        taken = await first.limiter.acquire("a")  # type: ignore[union-attr]
-        blocked = asyncio.create_task(second.limiter.acquire("b"))  # type: ignore[union-attr]
+        taken = await first.limiter.acquire("a")
+        blocked = asyncio.create_task(second.limiter.acquire("b"))
         await clock.settle()
         assert not blocked.done()
         taken.release()

@@ -100,7 +100,7 @@ class Harness:
             )
             self.runtimes.append(runtime)
             try:
-                async with Client(build_server(runtime), mode=mode, **client_options) as client:  # type: ignore[arg-type]
+                async with Client(build_server(runtime), mode=mode, **client_options) as client:
                     yield client
             finally:
                 audit.close()

@@ -12,9 +12,9 @@ import contextlib
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import mcp_types as types
@@ -75,7 +75,7 @@ def check_documented_fields(line: dict[str, Any]) -> None:
     assert RFC3339_UTC.match(line["ts"]), line["ts"]
     stamped = datetime.fromisoformat(line["ts"].replace("Z", "+00:00"))
     assert stamped.utcoffset() is not None
-    assert stamped.utcoffset().total_seconds() == 0
+    assert cast(timedelta, stamped.utcoffset()).total_seconds() == 0
     assert abs((datetime.now(UTC) - stamped).total_seconds()) < 300
     uuid.UUID(line["event_id"])
     assert line["transport"] == "memory"
@@ -336,12 +336,13 @@ async def test_write_is_refused_and_nothing_sent_when_the_audit_cannot_be_writte
 ) -> None:
     state = harness.sandbox.sandbox.state
     call_id, tag_id = next(iter(state.calls)), next(iter(state.tags))
-    args = {
+    args_of: dict[str, dict[str, Any]] = {
         "tag_call": {"call_id": call_id, "tags": [tag_id]},
         "comment_call": {"call_id": call_id, "content": "Called back."},
         "delete_tag": {"tag_id": tag_id},
         "no_such_tool": {},
-    }[tool]
+    }
+    args = args_of[tool]
     async with harness.connect("tester", audit=_unwritable_audit(harness, tmp_path)) as client:
         result = await client.call_tool(tool, args)
     assert result.is_error

@@ -11,11 +11,12 @@ import json
 import re
 from dataclasses import replace
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import mcp_types as types
 import pytest
+from mcp.shared.dispatcher import ProgressFnT
 
 from aircall_mcp import server as server_module
 from aircall_mcp.audit import AuditLog
@@ -23,8 +24,9 @@ from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import NotFound, RateLimitWaitTooLong
-from aircall_mcp.grants import GrantStore
+from aircall_mcp.grants import GrantStore, visible_tools
 from aircall_mcp.server import Runtime
+from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
 from tests.server.conftest import Harness
 
 MASKING_GRANT = """
@@ -179,7 +181,9 @@ async def test_reliability_a_large_result_is_cut_at_an_item_boundary_and_says_ho
         async def on_progress(done: float, total: float | None, message: str | None) -> None:
             progress.append(done)
 
-        result = await client.call_tool("list_calls", {"max_items": 200, "per_page": 50}, progress_callback=on_progress)
+        result = await client.call_tool(
+            "list_calls", {"max_items": 200, "per_page": 50}, progress_callback=cast(ProgressFnT, on_progress)
+        )
         assert not result.is_error, text_of(result)
         content = result.structured_content
         assert content is not None
@@ -213,7 +217,7 @@ async def test_a_result_within_the_bound_is_returned_whole(harness: Harness) -> 
     assert result.structured_content is not None
     assert len(result.structured_content["calls"]) == 100
     assert "truncated" not in result.structured_content
-    assert len(text_of(result).encode()) <= server_module.DEFAULT_MAX_RESULT_BYTES
+    assert len(text_of(result).encode()) <= DEFAULT_MAX_RESULT_BYTES
 
 
 async def test_a_person_who_declines_and_a_client_that_cannot_ask_get_different_answers(harness: Harness) -> None:
@@ -296,7 +300,7 @@ async def test_the_visible_tools_are_worked_out_once_per_grant_object_not_on_eve
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     worked_out: list[str] = []
-    real = server_module.visible_tools
+    real = visible_tools
 
     def counting(grant: Any, catalogue: Any) -> Any:
         worked_out.append(grant.agent)

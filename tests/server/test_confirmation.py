@@ -111,5 +111,5 @@ async def test_a_scoped_get_call_fetches_the_call_once(harness: Harness, mode: s
     async with harness.connect("scoped", mode=mode) as client:
         result = await client.call_tool("get_call", {"call_id": call.id})
     assert not result.is_error
-    assert result.structured_content["call"]["id"] == call.id  # type: ignore[index]
+    assert result.structured_content["call"]["id"] == call.id
     assert [(r.method, r.path) for r in harness.requests] == [("GET", f"/v1/calls/{call.id}")]

@@ -397,7 +397,7 @@ def _answering(action: str, seen: list[str]) -> Any:
         seen.append(params.message)
         if action == "accept":
             return types.ElicitResult(action="accept", content={"approve": True})
-        return types.ElicitResult(action=action)  # type: ignore[arg-type]
+        return types.ElicitResult(action=action)
 
     return answer
 

@@ -7,7 +7,7 @@ participants), audit masking of recipients and bodies, and the body cap, end to 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import mcp_types as types
 import pytest
@@ -87,7 +87,7 @@ async def test_security_a_scoped_texter_sends_only_from_its_numbers(harness: Har
             ("get_whatsapp_status", {"number_id": line}),
             ("configure_messaging", {"number_id": line}),
         ]:
-            assert "scope.numbers" in await refused_unsent(harness, client, tool, args), tool
+            assert "scope.numbers" in await refused_unsent(harness, client, tool, cast(dict[str, Any], args)), tool
         sent = await client.call_tool("send_message", {"number_id": inside, "to": CUSTOMER, "body": "hi"})
     assert sent.is_error is False, text_of(sent)
     assert [(r.method, r.path) for r in harness.requests] == [("POST", f"/v1/numbers/{inside}/messages/send")]
@@ -161,7 +161,7 @@ async def test_security_the_audit_masks_recipients_and_bodies_where_the_grant_ma
                 },
             ),
         ]:
-            result = await client.call_tool(tool, args)
+            result = await client.call_tool(tool, cast(dict[str, Any], args))
             assert result.is_error is False, f"{tool}: {text_of(result)}"
     lines = [line for line in harness.audit_lines() if line.get("arguments")]
     assert len(lines) >= 4

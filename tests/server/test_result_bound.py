@@ -24,7 +24,9 @@ def test_a_result_within_the_bound_is_unchanged() -> None:
 
 def test_a_nested_list_is_cut_when_the_result_has_no_listing() -> None:
     """A team with thousands of members: the largest list inside the object is the one cut."""
-    team = {"team": {"id": 1, "name": "Support", "users": [{"id": i, "name": f"User {i}"} for i in range(2_000)]}}
+    team: dict[str, Any] = {
+        "team": {"id": 1, "name": "Support", "users": [{"id": i, "name": f"User {i}"} for i in range(2_000)]}
+    }
     shaped, text, cut = bound_size(team, 5_000, prefer=None, explain=_note)
     assert cut is not None
     assert cut.path == ("team", "users")

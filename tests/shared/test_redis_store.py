@@ -118,8 +118,8 @@ async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     try:
         yield pair
     finally:
-        for store in pair:
-            await store.aclose()
+        for replica in pair:
+            await replica.aclose()
         server.stop()
 
 

@@ -198,7 +198,7 @@ def _compose_and_construct(text: str, file: str) -> tuple[yaml.Node | None, Any]
     return node, data
 
 
-def _check_shape(text: str, file: str) -> None:
+def _check_shape(text: str, file: str) -> None:  # noqa: C901 - one pass over YAML events, one branch per kind
     """Refuse, from the event stream alone (nothing composed yet), what would be costly or unbounded to build.
 
     Depth is bounded; an alias may not refer to a collection that contains it; and each known top-level

@@ -260,7 +260,7 @@ def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
 _MAX_DEPTH = 32
 
 
-def _compact(node: Any, defs: dict[str, Any], depth: int) -> Any:
+def _compact(node: Any, defs: dict[str, Any], depth: int) -> Any:  # noqa: C901 - one step per schema keyword
     if depth > _MAX_DEPTH:
         raise ValueError("schema nests too deeply (recursive model?)")
     if isinstance(node, list):

@@ -310,7 +310,7 @@ def _calls(ws: Workspace, rng: random.Random, count: int, callers: list[tuple[in
     ws.start_counter("call", call_id + 1000)
 
 
-def _past_call(
+def _past_call(  # noqa: C901 - seed data: one branch per kind of call the sandbox fakes
     ws: Workspace,
     rng: random.Random,
     *,
