@@ -20,7 +20,7 @@ import mcp_types as types
 import pytest
 
 from aircall_mcp.audit import AuditLog
-from aircall_mcp.confirmation import Confirmations
+from aircall_mcp.confirmation import Approval, Confirmations
 from aircall_mcp.ratelimit import CompanyLimiter
 from aircall_mcp.sandbox import running_sandbox
 from aircall_mcp.shared.fleet import FleetLimiter
@@ -155,7 +155,8 @@ async def test_security_confirmations_fail_closed_while_redis_is_away(redis_serv
         assert isinstance(first, types.InputRequiredResult)
         redis_server.stop()
         approved = _params({"contact_id": 5}, first.request_state, APPROVED)
-        assert (await confirmations.consult(_modern_ctx(), approved, "admin", "?")).value == "unavailable"
+        answer = await confirmations.consult(_modern_ctx(), approved, "admin", "?")
+        assert answer is Approval.UNAVAILABLE
         assert await confirmations.ask(_modern_ctx(), _params({"contact_id": 5}), "admin", "?") is False
         redis_server.start()
         # Back by itself. This test's Redis keeps nothing across a restart, so the old seal's key is gone with it

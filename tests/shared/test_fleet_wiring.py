@@ -52,7 +52,7 @@ async def test_with_redis_the_budget_is_the_fleets_and_named_by_a_hash_of_the_co
     credentials = BasicCredentials.model_validate({"api_id": config.api_id, "api_token": config.api_token})
     client = redis.from_url(redis_server.url)
     try:
-        keys = [key.decode() for key in await client.keys("*")]
+        keys = [key.decode() if isinstance(key, bytes) else key for key in await client.keys("*")]
     finally:
         await client.aclose()
     # The start-up check went through the shared budget: its keys exist, under the company's hash only.
