@@ -58,6 +58,7 @@ bench: setup
 tooltable: setup
 	$(BIN)/python -m aircall_mcp.tooltable README.md
 	$(BIN)/python -m aircall_mcp.configtable README.md
+	$(BIN)/python -m aircall_mcp.toolschemas
 
 lock: setup
 	{ echo "# Pinned versions for CI and the quick start (pip install -c constraints.txt). Regenerate with: make lock"; \

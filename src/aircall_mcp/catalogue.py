@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
+import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -32,6 +35,8 @@ __all__ = [
     "tool_annotations",
     "tool_description",
 ]
+
+logger = logging.getLogger("aircall_mcp.catalogue")
 
 _R, _W, _D = Access.READ, Access.WRITE, Access.DESTRUCTIVE
 _AI_ASSIST = " Needs the AI Assist add-on (refused without it); not found when the call has none."
@@ -1353,8 +1358,32 @@ def tool_annotations(endpoint: Endpoint) -> types.ToolAnnotations:
     )
 
 
+# The catalogue's published schemas, generated once (`python -m aircall_mcp.toolschemas`) and shipped with the
+# package: building them with pydantic takes most of a cold start. A test checks the file equals a live build.
+SCHEMA_CACHE = Path(__file__).with_name("tool_schemas.json")
+
+
+@functools.cache
+def _cached_schemas() -> Mapping[str, Any]:
+    try:
+        cached = json.loads(SCHEMA_CACHE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # a missing or damaged cache only costs time: schemas are built live
+        logger.debug("tool schema cache %s unusable (%s); building schemas live", SCHEMA_CACHE, exc)
+        return {}
+    return cached if isinstance(cached, dict) else {}
+
+
 @functools.cache
 def _schemas(endpoint: Endpoint) -> tuple[dict[str, Any], dict[str, Any]]:
+    # Only the catalogue's own entries come from the cache: another endpoint of the same name is built live.
+    cached = _cached_schemas().get(endpoint.name) if _BY_NAME.get(endpoint.name) is endpoint else None
+    if isinstance(cached, list) and len(cached) == 2:
+        return cached[0], cached[1]
+    return live_schemas(endpoint)
+
+
+def live_schemas(endpoint: Endpoint) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The input and output schemas of `endpoint` built from its models (what the schema cache holds)."""
     input_schema, output_schema = tool_schema(endpoint.input_model), tool_schema(endpoint.output_model)
     owner = _output_owners().get(endpoint.output_model)
     if owner is not None and owner is not endpoint:

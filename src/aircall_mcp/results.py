@@ -71,11 +71,12 @@ def _shape_listing(
     more_available: bool | None,
     capped: bool | None,
 ) -> dict[str, Any]:
-    envelope: dict[str, Any] = {list_key: data} if isinstance(data, list) else dict(data)
-    shaped = _pruned_dict(envelope)
-    items = shaped.get(list_key)
+    envelope: dict[str, Any] = {list_key: data} if isinstance(data, list) else data
+    # The items are pruned and cut to references in one walk; the rest of the envelope is only pruned.
+    shaped = _pruned_dict(envelope, items_at=list_key)
     # An empty page is still a list: say so rather than omit the key.
-    shaped[list_key] = [_with_references(item) for item in items] if isinstance(items, list) else []
+    if not isinstance(shaped.get(list_key), list):
+        shaped[list_key] = []
     meta = shaped.get("meta")
     meta = meta if isinstance(meta, dict) else {}
     if more_available is None:
@@ -101,18 +102,6 @@ def _more_after(meta: dict[str, Any]) -> bool:
     return False
 
 
-def _with_references(item: Any) -> Any:
-    """`item` with the users and numbers nested in it (at any depth) cut down to references."""
-    if isinstance(item, list):
-        return [_with_references(element) for element in item]
-    if not isinstance(item, dict):
-        return item
-    return {
-        key: _reference(NESTED_REFERENCES[key], value) if key in NESTED_REFERENCES else _with_references(value)
-        for key, value in item.items()
-    }
-
-
 def _reference(fields: tuple[str, ...], value: Any) -> Any:
     if isinstance(value, list):
         return [_reference(fields, element) for element in value]
@@ -126,18 +115,44 @@ def prune(value: Any) -> Any:
     if isinstance(value, dict):
         return _pruned_dict(value)
     if isinstance(value, list):
-        items = (prune(item) for item in value)
-        return [item for item in items if not _is_empty(item)]
+        return _pruned_list(value, referenced=False)
     return value
 
 
-def _pruned_dict(value: dict[str, Any]) -> dict[str, Any]:
-    pruned = ((key, prune(item)) for key, item in value.items() if key not in WITHHELD_KEYS)
-    return {key: item for key, item in pruned if not _is_empty(item)}
+# Shaping runs on every call, so it is one walk of plain loops (no call per scalar): pruning, and in a listing's
+# items (`referenced`) also cutting nested users and numbers to references. A nested value is pruned whole
+# before its reference is cut, so emptiness is judged on all its fields, as a separate prune would.
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, list | dict) and not value)
+def _pruned_dict(value: dict[str, Any], *, referenced: bool = False, items_at: str | None = None) -> dict[str, Any]:
+    pruned: dict[str, Any] = {}
+    for key, item in value.items():
+        if item is None or key in WITHHELD_KEYS:
+            continue
+        fields = NESTED_REFERENCES.get(key) if referenced else None
+        kept = item
+        if isinstance(item, dict):
+            kept = _pruned_dict(item, referenced=referenced and fields is None)
+        elif isinstance(item, list):
+            kept = _pruned_list(item, referenced=key == items_at or (referenced and fields is None))
+        if kept is None or ((isinstance(kept, dict | list)) and not kept):
+            continue
+        pruned[key] = _reference(fields, kept) if fields is not None else kept
+    return pruned
+
+
+def _pruned_list(value: list[Any], *, referenced: bool) -> list[Any]:
+    pruned: list[Any] = []
+    for item in value:
+        kept = item
+        if isinstance(item, dict):
+            kept = _pruned_dict(item, referenced=referenced)
+        elif isinstance(item, list):
+            kept = _pruned_list(item, referenced=referenced)
+        if kept is None or ((isinstance(kept, dict | list)) and not kept):
+            continue
+        pruned.append(kept)
+    return pruned
 
 
 def compact_json(obj: Any) -> str:

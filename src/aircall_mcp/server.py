@@ -22,7 +22,7 @@ import logging
 import reprlib
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
@@ -293,16 +293,44 @@ def _outcome_event(outcome: Outcome, *, duration_ms: float, result_bytes: int | 
     )
 
 
+class ToolShelf(Mapping[str, types.Tool]):
+    """The MCP tool definitions by name, each built from its endpoint on first use and kept."""
+
+    def __init__(self, endpoints: Mapping[str, Endpoint]) -> None:
+        self._endpoints = endpoints
+        self._built: dict[str, types.Tool] = {}
+
+    def add(self, tool: types.Tool) -> None:
+        """A tool that is not a catalogue endpoint (wait_for_events)."""
+        self._built[tool.name] = tool
+
+    def built(self) -> frozenset[str]:
+        """The names whose definitions have been built so far."""
+        return frozenset(self._built)
+
+    def __getitem__(self, name: str) -> types.Tool:
+        tool = self._built.get(name)
+        if tool is None:
+            tool = self._built[name] = to_mcp_tool(self._endpoints[name])
+        return tool
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._endpoints), **dict.fromkeys(self._built)})
+
+    def __len__(self) -> int:
+        return len(self._endpoints.keys() | self._built.keys())
+
+
 class ToolRunner:
     """The two handlers. Holds no per-call state: every request derives the caller afresh."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        # Built once: every list and call reads these.
-        self.tools = {ep.name: to_mcp_tool(ep) for ep in runtime.catalogue}
         self._endpoints = {ep.name: ep for ep in runtime.catalogue}
+        # Each tool's definition is built once, when a tools/list first shows it: a start does not pay for all.
+        self.tools = ToolShelf(self._endpoints)
         if runtime.events is not None:
-            self.tools[WAIT_FOR_EVENTS] = WAIT_FOR_EVENTS_TOOL
+            self.tools.add(WAIT_FOR_EVENTS_TOOL)
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
         self._shown: dict[str, tuple[str, ...]] = {}

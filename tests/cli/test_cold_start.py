@@ -27,3 +27,15 @@ def test_the_audit_commands_start_without_the_mcp_sdk_or_the_catalogue() -> None
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
     assert loaded.stdout.strip() == "[] []"
+
+
+def test_serving_without_redis_or_oauth_does_not_import_their_clients() -> None:
+    """The Redis client and PyJWT (~50 ms and ~25 ms of imports) load only when a Redis URL
+    (approvals, events) or OAuth is configured."""
+    probe = (
+        "import sys, aircall_mcp.cli, aircall_mcp.wiring, aircall_mcp.approvals, aircall_mcp.events.service; "
+        "print(sorted(name for name in sys.modules if name in ('redis', 'jwt') "
+        "or name.endswith('redis_store')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert loaded.stdout.strip() == "[]"

@@ -476,3 +476,63 @@ async def test_unknown_tokens_reread_the_directory_at_most_once_per_interval(
     clock.advance(grants.rescan_seconds)
     assert await grants.agent_for_token("acm_guess") is None
     assert scans == 2
+
+
+# -- the serving path reads an unchanged file once (issue 16) -------------------------------------------------
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    reads: list[Path] = []
+    real = store.read_grant_file
+
+    def counting(path: Path) -> object:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(store, "read_grant_file", counting)
+    return reads
+
+
+async def test_an_unchanged_grant_file_is_not_read_again_on_every_call(
+    write_grant: WriteGrant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    clock.advance(60)  # the file was last changed well before now
+    path = write_grant("support-agent", "areas: {calls: read}\n")
+    grants = store_for(path, clock)
+    reads = _count_reads(monkeypatch)
+    seen = [await grants.current("support-agent") for _ in range(6)]
+    assert all(grant is seen[0] for grant in seen)
+    assert len(reads) == 2  # applied from the first read, stamped at the second
+
+
+async def test_a_grant_file_changed_just_now_is_read_on_every_call(
+    write_grant: WriteGrant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timestamps have a granularity: a file changed within the margin could change again unseen by a stat."""
+    path = write_grant("support-agent", "areas: {calls: read}\n")
+    grants = store_for(path, FakeClock())
+    reads = _count_reads(monkeypatch)
+    for _ in range(4):
+        assert (await grants.current("support-agent")).level(Area.CALLS) is Level.READ
+    assert len(reads) == 4
+
+
+async def test_security_an_edit_of_a_grant_file_read_once_applies_on_the_next_call(
+    write_grant: WriteGrant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security regression guard: the stat shortcut must never keep a grant in force after its file changed,
+    even an edit of the same size that puts the old modification time back."""
+    clock = FakeClock()
+    clock.advance(60)
+    path = write_grant("support-agent", "areas: {calls: full}\n")
+    mtime = path.stat().st_mtime_ns
+    grants = store_for(path, clock)
+    reads = _count_reads(monkeypatch)
+    for _ in range(3):
+        assert (await grants.current("support-agent")).level(Area.CALLS) is Level.FULL
+    assert len(reads) == 2
+    path.write_text("areas: {calls: read}\n", encoding="utf-8")  # same size
+    os.utime(path, ns=(mtime, mtime))
+    assert (await grants.current("support-agent")).level(Area.CALLS) is Level.READ
+    assert len(reads) == 3

@@ -18,7 +18,6 @@ from typing import Any, Protocol, TypeVar
 import anyio
 
 from aircall_mcp.approvals.record import PendingApproval
-from aircall_mcp.shared.redis_store import redacted_url
 
 T = TypeVar("T")
 Records = dict[str, PendingApproval]
@@ -119,6 +118,8 @@ class RedisBackend:
 
     def __init__(self, url: str, *, prefix: str = "aircall-mcp:approvals:", timeout_seconds: float = 2.0) -> None:
         import redis.asyncio as redis  # noqa: PLC0415 - only needed when Redis is configured
+
+        from aircall_mcp.shared.redis_store import redacted_url  # noqa: PLC0415 - imports redis: same reason
 
         self.description = f"Redis at {redacted_url(url)}"
         self._key = prefix + "records"

@@ -18,10 +18,8 @@ from aircall_mcp.client import AircallClient
 from aircall_mcp.errors import AircallError
 from aircall_mcp.events.feed import EventFeed
 from aircall_mcp.events.receiver import MAX_DELIVERY_BYTES, WEBHOOK_PATH, WebhookReceiver
-from aircall_mcp.events.redis_store import RedisEventStore
 from aircall_mcp.events.store import EventStore, MemoryEventStore, Retention
 from aircall_mcp.events.tokens import WebhookTokens, learn_tokens
-from aircall_mcp.shared.redis_store import RedisStore
 
 if TYPE_CHECKING:
     from aircall_mcp.sandbox import SandboxHandle
@@ -61,6 +59,10 @@ async def running_events(
     async with AsyncExitStack() as stack:
         store: EventStore
         if options.redis_url is not None:
+            # Imported here: they import the Redis client, which a server without Redis need not load at start-up.
+            from aircall_mcp.events.redis_store import RedisEventStore  # noqa: PLC0415
+            from aircall_mcp.shared.redis_store import RedisStore  # noqa: PLC0415
+
             shared = RedisStore(options.redis_url.get_secret_value(), company)
             stack.push_async_callback(shared.aclose)
             await shared.ping()

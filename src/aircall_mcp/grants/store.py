@@ -78,6 +78,19 @@ class _ToParse:
 
 _Read = GrantFile | GrantError | None  # None: there is no file
 
+# What says a file is unchanged without reading it: device, inode, size, mtime and ctime (last: see _note_stamp).
+_Stamp = tuple[int, int, int, int, int]
+# A file changed less than this long ago is read on every call: timestamps have a granularity.
+STAMP_MARGIN_SECONDS = 2.0
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
 
 def _read(path: Path) -> _Read:
     try:
@@ -119,6 +132,8 @@ class GrantStore:
         # Bumped on every change in force: a parse that finishes after a newer change must not undo it.
         self._version = 0
         self._changed: dict[str, int] = {}
+        # agent -> the file's stamp when the grant in force was read from it (see `current`).
+        self._stamps: dict[str, tuple[_Stamp, _Applied]] = {}
         self._directory_mtime: int | None = None
         self._scanned = False
         self._last_scan = float("-inf")
@@ -141,10 +156,21 @@ class GrantStore:
         return self._lookup(agent, immediate=False)
 
     async def current(self, agent: str) -> Grant:
-        """`grant_for` for the serving path: a changed file is parsed in a worker thread, not on the event loop."""
+        """`grant_for` for the serving path: a changed file is parsed in a worker thread, not on the event loop.
+
+        Asked on every call: when the file's stamp is the one it had when the grant in force was last read from
+        it, and that read was well after the file's last change, the file is not read again (one stat).
+        """
+        path = self.path_for(agent)
+        stamped = self._stamps.get(agent)
+        stamp = _stamp(path) if agent in self._applied else None
+        if stamped is not None and stamp is not None and stamped[0] == stamp and self._applied.get(agent) is stamped[1]:
+            return stamped[1].grant
         version = self._version
-        step = self._step(agent, self._read_for(agent), immediate=False)
+        read = self._read_for(agent)
+        step = self._step(agent, read, immediate=False)
         if isinstance(step, Grant):
+            self._note_stamp(agent, stamp, read)
             return step
         parsed = await anyio.to_thread.run_sync(self._parse, agent, step)
         return self._settle(agent, step, parsed, read_at=version)
@@ -167,6 +193,19 @@ class GrantStore:
         if isinstance(step, Grant):
             return step
         return self._settle(agent, step, self._parse(agent, step))
+
+    def _note_stamp(self, agent: str, stamp: _Stamp | None, read: _Read) -> None:
+        """Remember `stamp` (taken before `read`) when `read` is the content in force and long unchanged."""
+        self._stamps.pop(agent, None)
+        applied = self._applied.get(agent)
+        if stamp is None or applied is None or not isinstance(read, GrantFile):
+            return
+        # ctime moves on any change to the file and cannot be set back; a change within the same clock tick
+        # as the stamp is ruled out by asking for a file older than the margin.
+        if self._clock() - stamp[-1] / 1e9 < max(STAMP_MARGIN_SECONDS, self.settle_seconds):
+            return
+        if applied.digest == hashlib.sha256(read.data).hexdigest():
+            self._stamps[agent] = (stamp, applied)
 
     def _read_for(self, agent: str) -> _Read:
         if agent not in self._applied and agent_name_problem(agent) is not None:

@@ -12,14 +12,17 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import httpx2
-import jwt
 
 from aircall_mcp.oauth.settings import OAuthSettings
+
+if TYPE_CHECKING:
+    # PyJWT (and the cryptography it loads) is imported when OAuth is used, not by every server start.
+    import jwt
 
 logger = logging.getLogger("aircall_mcp.oauth")
 
@@ -264,6 +267,8 @@ def _fits(key: Mapping[str, Any], algorithm: str) -> bool:
 
 
 def _as_pyjwk(key: dict[str, Any], algorithm: str) -> jwt.PyJWK | None:
+    import jwt  # noqa: PLC0415 - see TYPE_CHECKING above
+
     try:
         return jwt.PyJWK(key, algorithm)
     except jwt.PyJWTError:

@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from aircall_mcp.oauth.issuer import Issuer
 from aircall_mcp.oauth.settings import OAuthSettings
 
@@ -64,6 +62,9 @@ class TokenChecker:
         return await self._verified_jwt(token)
 
     async def _verified_jwt(self, token: str) -> Principal:
+        # PyJWT (and the cryptography it loads) is imported when OAuth is used, not by every server start.
+        import jwt  # noqa: PLC0415
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
