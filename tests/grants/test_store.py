@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aircall_mcp.endpoint import Area
-from aircall_mcp.grants import GrantError, GrantStore, Level, check_directory, hash_token, mint_token, store
+from aircall_mcp.grants import GrantError, GrantStore, Level, check_directory, hash_token, load, mint_token, store
 from aircall_mcp.grants.load import MAX_GRANT_BYTES, parse_grant_bytes
 from aircall_mcp.grants.store import SETTLE_SECONDS
 
@@ -483,7 +483,7 @@ async def test_unknown_tokens_reread_the_directory_at_most_once_per_interval(
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     reads: list[Path] = []
-    real = store.read_grant_file
+    real = load.read_grant_file
 
     def counting(path: Path) -> object:
         reads.append(path)
