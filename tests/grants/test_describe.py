@@ -49,3 +49,19 @@ def test_describe_of_a_deny_all_grant_says_why(catalogue: tuple[Endpoint, ...]) 
     text = describe(Grant.deny_all("ghost", "there is no grant file grants/ghost.yaml"), catalogue)
     assert "Denied everything: there is no grant file grants/ghost.yaml." in text
     assert "  can " not in text
+
+
+def test_grants_show_says_the_number_scope_of_number_tools_the_phone_region_and_the_oauth_principals() -> None:
+    from aircall_mcp.catalogue import CATALOGUE
+    from aircall_mcp.grants import describe, parse_grant
+
+    text = (
+        "areas: {calls: write, numbers: read, users: write}\nscope: {numbers: [12]}\n"
+        "redact: [phone_numbers]\nphone_region: FR\n"
+        "oauth: {clients: [reporting-bot], groups: [support-leads]}\n"
+    )
+    shown = describe(parse_grant(text, agent="scoped", catalogue=CATALOGUE), CATALOGUE)
+    start_call = next(line for line in shown.splitlines() if "start_outbound_call" in line)
+    assert "only through or on scoped numbers" in start_call
+    assert "read as written in FR" in shown
+    assert "clients reporting-bot; groups support-leads" in shown

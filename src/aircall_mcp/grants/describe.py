@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from aircall_mcp.endpoint import Area, Endpoint
 from aircall_mcp.grants.model import Grant, Level
-from aircall_mcp.grants.policy import NEEDED_LEVEL, decide, is_call_tool
+from aircall_mcp.grants.policy import NEEDED_LEVEL, acts_through_a_number, decide, is_call_tool
 
 _REDACTION_WORDS = {
     "phone_numbers": "phone numbers",
@@ -59,6 +59,8 @@ def _tool_line(grant: Grant, endpoint: Endpoint, width: int) -> str:
         is_call_tool(endpoint) or (endpoint.area is Area.CALLS and endpoint.paginated)
     ):
         notes.append("only calls on scoped numbers")
+    elif grant.scope_numbers is not None and acts_through_a_number(endpoint):
+        notes.append("only through or on scoped numbers")
     return f"can     {name}  {'; '.join(notes)}"
 
 
@@ -82,18 +84,34 @@ def _extras(grant: Grant) -> list[str]:
         lines.append("Scope: calls on every number.")
     elif grant.scope_numbers:
         numbers = ", ".join(str(n) for n in sorted(grant.scope_numbers))
-        lines.append(f"Scope: only calls on Aircall numbers {numbers}; other calls are withheld or refused.")
+        lines.append(
+            f"Scope: only calls on Aircall numbers {numbers}; other calls are withheld or refused, and number tools "
+            "act only through these numbers."
+        )
     else:
         lines.append("Scope: no number, so no call is visible or actionable.")
     if grant.redact:
         masked = ", ".join(_REDACTION_WORDS[r.value] for r in sorted(grant.redact))
-        lines.append(f"Redaction: {masked} are masked in results and in the audit.")
+        region = f" (national numbers read as written in {grant.phone_region})" if grant.phone_region else ""
+        lines.append(f"Redaction: {masked} are masked in results, events and the audit{region}.")
     else:
         lines.append("Redaction: none; results are returned as Aircall sends them.")
     if grant.quota_per_minute is not None:
         lines.append(f"Quota: at most {grant.quota_per_minute} requests per minute of the company's Aircall budget.")
     else:
         lines.append("Quota: no share of its own; limited only by the company's Aircall budget.")
+    principals = grant.oauth
+    if principals:
+        named = [
+            f"{kind} {', '.join(sorted(names))}"
+            for kind, names in (
+                ("clients", principals.clients),
+                ("subjects", principals.subjects),
+                ("groups", principals.groups),
+            )
+            if names
+        ]
+        lines.append(f"OAuth: tokens whose {'; '.join(named)} match are this agent.")
     count = len(grant.token_hashes)
     lines.append(f"HTTP tokens: {count} ({'can' if count else 'cannot'} connect over HTTP with a bearer token).")
     return lines
