@@ -57,7 +57,6 @@ __all__ = [
     "PageCollection",
     "SendStats",
     "Timeouts",
-    "company_key",
 ]
 
 logger = logging.getLogger("aircall_mcp.client")
@@ -70,12 +69,6 @@ _REDACTED = "[redacted]"
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
-
-
-def company_key(base_url: str, credentials: Credentials) -> str:
-    """Names one Aircall company (its base URL and credential identity) without revealing its credentials."""
-    scheme, netloc = _origin(base_url)
-    return f"{scheme}://{netloc}#{credentials.identity}"
 
 
 @dataclass(frozen=True, slots=True)

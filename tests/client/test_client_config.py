@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from aircall_mcp import __version__
-from aircall_mcp.client import AircallClient, company_key
+from aircall_mcp.client import AircallClient
 from aircall_mcp.credentials import BasicCredentials, BearerCredentials, base_url_from_env, credentials_from_env
 from aircall_mcp.endpoint import PreparedRequest
 from aircall_mcp.errors import ConfigurationError, CredentialsRejected, TransportError
@@ -82,11 +82,11 @@ def test_base_url_defaults_to_aircall_and_is_overridden_by_env() -> None:
         base_url_from_env({"AIRCALL_BASE_URL": "ftp://api.aircall.io"})
 
 
-def test_secrets_never_appear_in_reprs_or_the_company_key() -> None:
-    """Credentials, the client and the limiter registry key reveal no secret."""
+def test_secrets_never_appear_in_reprs_or_the_company_identity() -> None:
+    """Credentials, the client and the company identity (which names Redis keys) reveal no secret."""
     credentials = credentials_from_env(BASIC_ENV)
     client = _client()
-    texts = [repr(credentials), str(credentials), repr(client), company_key(client.base_url, credentials)]
+    texts = [repr(credentials), str(credentials), repr(client), credentials.identity]
     texts.append(repr(credentials.model_dump()))
     for text in texts:
         for secret in SECRETS:

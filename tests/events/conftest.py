@@ -7,9 +7,6 @@ processing finishes before the POST returns, so no test waits on a clock). Waits
 from __future__ import annotations
 
 import contextlib
-import os
-import textwrap
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +28,7 @@ from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
 from aircall_mcp.settings import HttpSettings
 from tests.conftest import ManualClock
+from tests.grant_files import write_settled_grant
 
 RECEIVER_URL = "http://127.0.0.1:8000/aircall/webhooks"
 EVENTS_SANDBOX = SandboxConfig(
@@ -76,10 +74,7 @@ class EventsHarness:
     def write_grant(self, agent: str, text: str) -> None:
         """Write an agent's grant dated a minute back: an edit finished before the next call (the store applies
         a change once it has settled)."""
-        path = self.grants_dir / f"{agent}.yaml"
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-        past = time.time_ns() - 60_000_000_000
-        os.utime(path, ns=(past, past))
+        write_settled_grant(self.grants_dir, agent, text)
 
     @property
     def sender(self) -> Any:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import textwrap
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +21,7 @@ from aircall_mcp.ratelimit import CompanyLimiter
 from aircall_mcp.retry import RetryPolicy
 from aircall_mcp.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from aircall_mcp.server import Runtime, build_server
+from tests.grant_files import write_settled_grant
 
 REPO_GRANTS = Path(__file__).resolve().parents[2] / "src" / "aircall_mcp" / "examples" / "grants"
 # Unlimited upstream budget: these tests are about tools and grants, not pacing.
@@ -51,11 +49,7 @@ class Harness:
         The store applies a change once it has settled (untouched for a moment); the file is dated a minute
         back, as an edit finished before the next call.
         """
-        path = self.grants_dir / f"{agent}.yaml"
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-        past = time.time_ns() - 60_000_000_000
-        os.utime(path, ns=(past, past))
-        return path
+        return write_settled_grant(self.grants_dir, agent, text)
 
     @property
     def credentials(self) -> BasicCredentials:

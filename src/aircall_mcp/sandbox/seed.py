@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from aircall_mcp.facts import ALL_EVENTS
 from aircall_mcp.sandbox import insights
 from aircall_mcp.sandbox.config import SandboxConfig
-from aircall_mcp.sandbox.events import ALL_EVENTS
 from aircall_mcp.sandbox.state import (
     Call,
     CallTag,

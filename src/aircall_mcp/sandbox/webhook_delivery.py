@@ -23,9 +23,9 @@ import anyio
 import httpx2
 from starlette.routing import compile_path
 
+from aircall_mcp.facts import ALL_EVENTS
 from aircall_mcp.loopback import is_loopback_url
 from aircall_mcp.sandbox import render
-from aircall_mcp.sandbox.events import ALL_EVENTS
 from aircall_mcp.sandbox.state import Call, Webhook, Workspace
 
 logger = logging.getLogger(__name__)

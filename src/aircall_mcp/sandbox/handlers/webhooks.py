@@ -6,10 +6,10 @@ import secrets
 import uuid
 from typing import Any
 
+from aircall_mcp.facts import ALL_EVENTS, KNOWN_EVENTS
 from aircall_mcp.sandbox import listing, render
 from aircall_mcp.sandbox.context import Ctx, Reply, created, no_content, ok
 from aircall_mcp.sandbox.errors import ApiError
-from aircall_mcp.sandbox.events import ALL_EVENTS, KNOWN_EVENTS
 from aircall_mcp.sandbox.state import Webhook
 from aircall_mcp.sandbox.validate import body_object, boolean, https_url, string_list, text
 
