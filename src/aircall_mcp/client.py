@@ -138,6 +138,8 @@ class AircallClient:
     ) -> None:
         self.base_url = checked_base_url(base_url)
         self._credentials = credentials
+        # Credentials are frozen: the header is worked out once, not encoded again for every request.
+        self._authorization = credentials.authorization()
         self._secrets = tuple(sorted({s for s in credentials.secrets() if s}, key=len, reverse=True))
         self.clock: Clock = clock or SystemClock()
         if limiter is None:
@@ -235,9 +237,10 @@ class AircallClient:
             raise
         if slot is not None:
             slot.complete(response.headers, status=response.status_code, retry_after=_retry_after(response.headers))
-        logger.debug(
-            "%s %s -> %d in %.0f ms", request.method, request.path, response.status_code, _ms(self.clock, sent_at)
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # the arguments cost more than the check, on every call
+            logger.debug(
+                "%s %s -> %d in %.0f ms", request.method, request.path, response.status_code, _ms(self.clock, sent_at)
+            )
         return response
 
     def _should_retry(self, method: str, failure: Failure, tally: _Tally) -> bool:
@@ -276,12 +279,10 @@ class AircallClient:
             )
         status = outcome.status_code
         if 200 <= status < 300:
-            return AircallResponse(
-                status, self._parse_success(outcome, method, path, stats), dict(outcome.headers), stats
-            )
+            return AircallResponse(status, self._parse_success(outcome, method, path, stats), outcome.headers, stats)
         if status == 404 and method == "DELETE" and tally.maybe_processed:
             # An earlier attempt may have deleted it (the answer was lost): gone is what was asked for.
-            return AircallResponse(status, None, dict(outcome.headers), stats, gone_on_retry=True)
+            return AircallResponse(status, None, outcome.headers, stats, gone_on_retry=True)
         raise error_for_status(
             status,
             self._redact(_parse_body(outcome)),
@@ -292,7 +293,7 @@ class AircallClient:
         )
 
     def _build(self, request: PreparedRequest) -> httpx2.Request:
-        headers = {"Authorization": self._credentials.authorization()}
+        headers = {"Authorization": self._authorization}
         content: bytes | None = None
         if request.method != "GET":
             # Aircall asks for this header on every POST, PUT and DELETE, body or not.
@@ -300,7 +301,11 @@ class AircallClient:
         if request.body is not None:
             content = json.dumps(request.body, separators=(",", ":")).encode("utf-8")
         return self._http.build_request(
-            request.method, request.path, params=_query_items(request.query), headers=headers, content=content
+            request.method,
+            request.path,
+            params=_query_items(request.query) if request.query else None,
+            headers=headers,
+            content=content,
         )
 
     def _parse_success(self, response: httpx2.Response, method: str, path: str, stats: SendStats) -> Any | None:

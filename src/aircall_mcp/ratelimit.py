@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import anyio
+import httpx2
 
 from aircall_mcp.errors import RateLimitWaitTooLong
 from aircall_mcp.facts import DOCUMENTED_RATE_WINDOW_SECONDS
@@ -128,12 +129,13 @@ class RateHeaders:
 
     @classmethod
     def parse(cls, headers: Mapping[str, str]) -> RateHeaders:
-        lowered = {key.lower(): value for key, value in headers.items()}
-        limit = _parse_int(lowered.get(LIMIT_HEADER))
+        # httpx's headers are looked up case-insensitively already; a plain mapping is lowered first.
+        get = headers.get if isinstance(headers, httpx2.Headers) else {k.lower(): v for k, v in headers.items()}.get
+        limit = _parse_int(get(LIMIT_HEADER))
         return cls(
             limit=limit if limit else None,
-            remaining=_parse_int(lowered.get(REMAINING_HEADER)),
-            reset_at=_unix_seconds(_parse_float(lowered.get(RESET_HEADER))),
+            remaining=_parse_int(get(REMAINING_HEADER)),
+            reset_at=_unix_seconds(_parse_float(get(RESET_HEADER))),
         )
 
 
@@ -291,6 +293,14 @@ class CompanyLimiter:
         """Wait for this agent's turn within the company budget (see `RequestBudget.acquire`)."""
         key = agent or _ANONYMOUS
         enqueued_at = self.clock.now()
+        if not self._turns:
+            # Nobody queued: a free place is taken at once, without the waiter the queue needs.
+            self._roll_window(enqueued_at)
+            if self._capacity(enqueued_at) > 0 and (
+                quota_per_minute is None or len(self._recent_grants(key, enqueued_at)) < quota_per_minute
+            ):
+                probe = self._take(key, enqueued_at)
+                return _LimiterSlot(self, key, enqueued_at, 0.0, probe=probe)
         waiter = _Waiter(key, anyio.Event(), enqueued_at, quota_per_minute)
         queue = self._queues.setdefault(key, deque())
         if first:
@@ -444,21 +454,27 @@ class CompanyLimiter:
         return quota is None or len(self._recent_grants(waiter.agent, now)) < quota
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
+        waiter.probe = self._take(waiter.agent, now)
+        waiter.granted_at = now
+        waiter.granted = True
+        waiter.event.set()
+
+    def _take(self, agent: str, now: float) -> bool:
+        """Count one request granted to `agent` now; True when it is a probe (sent while the budget is unknown)."""
         self.in_flight += 1
         self.granted_total += 1
+        probe = False
         if self.remaining is None:
             if self._headerless:
                 self._next_paced = max(now, self._next_paced) + self._pacing_interval()
             else:
-                waiter.probe = True
+                probe = True
                 self._probes += 1
         if self._window_opened_at is None or (self._headerless and now >= self._window_opened_at + self.window_seconds):
             # Without resets to roll on, a window is taken to open with the first request after the last one.
             self._window_opened_at = now
-        waiter.granted_at = now
-        waiter.granted = True
-        self._recent_grants(waiter.agent, now).append(now)
-        waiter.event.set()
+        self._recent_grants(agent, now).append(now)
+        return probe
 
     def _dispatch(self, check: _Waiter | None = None, *, recheck_all: bool = False) -> None:
         """Grant as many waiting calls as the budget allows, one per agent per turn."""

@@ -119,6 +119,9 @@ def prune(value: Any) -> Any:
     return value
 
 
+# What JSON decodes to besides objects, arrays and null: never pruned.
+_SCALARS = frozenset({str, int, float, bool})
+
 # Shaping runs on every call, so it is one walk of plain loops (no call per scalar): pruning, and in a listing's
 # items (`referenced`) also cutting nested users and numbers to references. A nested value is pruned whole
 # before its reference is cut, so emptiness is judged on all its fields, as a separate prune would.
@@ -128,6 +131,9 @@ def _pruned_dict(value: dict[str, Any], *, referenced: bool = False, items_at: s
     pruned: dict[str, Any] = {}
     for key, item in value.items():
         if item is None or key in WITHHELD_KEYS:
+            continue
+        if type(item) in _SCALARS:  # most values: kept as they are, without the checks below
+            pruned[key] = item
             continue
         fields = NESTED_REFERENCES.get(key) if referenced else None
         kept = item
@@ -144,6 +150,9 @@ def _pruned_dict(value: dict[str, Any], *, referenced: bool = False, items_at: s
 def _pruned_list(value: list[Any], *, referenced: bool) -> list[Any]:
     pruned: list[Any] = []
     for item in value:
+        if type(item) in _SCALARS:
+            pruned.append(item)
+            continue
         kept = item
         if isinstance(item, dict):
             kept = _pruned_dict(item, referenced=referenced)

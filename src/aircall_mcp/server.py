@@ -59,7 +59,7 @@ from aircall_mcp.grants import (
     redact_arguments,
     visible_tools,
 )
-from aircall_mcp.results import Cut, bound_size, shape_result
+from aircall_mcp.results import Cut, bound_size, compact_json, shape_result
 from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
 
 logger = logging.getLogger("aircall_mcp.server")
@@ -410,18 +410,17 @@ class ToolRunner:
     ) -> Outcome | types.InputRequiredResult:
         agent = subject.caller.agent
         grant = await self.rt.grants.current(agent)
-        subject = replace(subject, grant=grant)
         await self._tell_if_tools_changed(ctx, agent, grant)
         if params.name == WAIT_FOR_EVENTS and self.rt.events is not None:
-            return await self._wait_for_events(self.rt.events, subject, params)
+            return await self._wait_for_events(self.rt.events, replace(subject, grant=grant), params)
         endpoint = self._endpoints.get(params.name)
         if endpoint is None:
             reason = f"There is no tool named {_quoted(params.name)}; call tools/list for the tools this agent may use."
-            return Outcome(subject=subject, decision="invalid", reason=reason, message=reason)
+            return Outcome(subject=replace(subject, grant=grant), decision="invalid", reason=reason, message=reason)
         raw_args = dict(params.arguments or {})
         parsed = _parse_arguments(endpoint, raw_args)
         action = action_text(endpoint, parsed) if isinstance(parsed, BaseModel) else None
-        subject = replace(subject, endpoint=endpoint, arguments=raw_args, action=action)
+        subject = replace(subject, grant=grant, endpoint=endpoint, arguments=raw_args, action=action)
 
         listed = decide(grant, endpoint)
         if not listed.allowed:
@@ -434,7 +433,7 @@ class ToolRunner:
         arguments = args.model_dump(mode="json", exclude_none=True)
         subject = replace(subject, arguments=arguments)
 
-        decision = authorize(grant, endpoint, arguments)
+        decision = authorize(grant, endpoint, arguments, listed=listed)
         fetched: _Fetched | None = None
         if decision.allowed and decision.scope_check_call_id is not None:
             decision, fetched = await self._check_call_scope(grant, endpoint, decision, subject.caller)
@@ -539,7 +538,7 @@ class ToolRunner:
                 result,
             )
         result = shape_result(endpoint, args, response.data)
-        return self._delivered(replace(sent, http_status=response.status, stats=response.stats), result)
+        return self._delivered(sent, result, http_status=response.status, stats=response.stats)
 
     def _pages_outcome(self, sent: Outcome, args: BaseModel, pages: PageCollection) -> Outcome:
         endpoint = sent.subject.endpoint
@@ -558,8 +557,17 @@ class ToolRunner:
             replace(outcome, error=pages.stopped, partial=True, note=note), result, per_page=per_page
         )
 
-    def _delivered(self, outcome: Outcome, result: dict[str, Any], *, per_page: int | None = None) -> Outcome:
-        """A success: the result as the grant may see it, cut to the size bound if need be."""
+    def _delivered(
+        self,
+        outcome: Outcome,
+        result: dict[str, Any],
+        *,
+        per_page: int | None = None,
+        http_status: int | None = None,
+        stats: SendStats | None = None,
+    ) -> Outcome:
+        """A success: the result as the grant may see it, cut to the size bound if need be (and, when given,
+        Aircall's status and the send's figures, recorded in the same step)."""
         subject = outcome.subject
         endpoint, grant = subject.endpoint, subject.grant
         assert endpoint is not None
@@ -575,13 +583,17 @@ class ToolRunner:
             )
 
         result, text, cut = bound_size(result, self.rt.max_result_bytes, prefer=endpoint.list_key, explain=explain)
+        note = outcome.note
         if cut is not None:
-            if cut.path == (endpoint.list_key,):
+            if cut.path == (endpoint.list_key,) and result.get("more_available") is not True:
                 result["more_available"] = True
+                text = compact_json(result)  # the text says what the structured content says
             where, bound = ".".join(cut.path), self.rt.max_result_bytes
             cut_note = f"result cut to {cut.kept} of {cut.total} {where} to stay within {bound} bytes"
-            outcome = replace(outcome, note="; ".join(filter(None, (outcome.note, cut_note))))
-        return replace(outcome, result=result, text=text)
+            note = "; ".join(filter(None, (note, cut_note)))
+        if http_status is not None:
+            return replace(outcome, http_status=http_status, stats=stats, result=result, text=text, note=note)
+        return replace(outcome, result=result, text=text, note=note)
 
     async def _wait_for_events(
         self, events: EventFeed, subject: Subject, params: types.CallToolRequestParams

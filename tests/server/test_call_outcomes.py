@@ -211,6 +211,25 @@ async def test_reliability_a_large_result_is_cut_at_an_item_boundary_and_says_ho
     assert f"result cut to {kept} of 200 calls" in outcome["note"]
 
 
+async def test_a_cut_last_page_says_more_is_available_in_its_text_as_in_its_structured_content(
+    harness: Harness,
+) -> None:
+    """The last page has nothing after it, so Aircall's meta says no more; cut to the bound, it has more after all,
+    and the text content (what most clients show the model) must say so as the structured content does."""
+    async with harness.connect("tester") as client:
+        first = await client.call_tool("list_calls", {"per_page": 50})
+        assert first.structured_content is not None
+        last_page = -(-first.structured_content["meta"]["total"] // 50)
+        harness.runtimes[-1].max_result_bytes = 5_000
+        result = await client.call_tool("list_calls", {"page": last_page, "per_page": 50})
+    assert not result.is_error, text_of(result)
+    content = result.structured_content
+    assert content is not None
+    assert "truncated" in content
+    assert content["more_available"] is True
+    assert json.loads(text_of(result)) == content
+
+
 async def test_a_result_within_the_bound_is_returned_whole(harness: Harness) -> None:
     async with harness.connect("tester") as client:
         result = await client.call_tool("list_calls", {"max_items": 100, "per_page": 50})

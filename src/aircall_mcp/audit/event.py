@@ -42,6 +42,7 @@ Every text field is masked per the agent's grant by the server before the event 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
@@ -119,7 +120,9 @@ class AuditEvent:
 
     def fields(self) -> dict[str, Any]:
         """The event as plain data, in declaration order (cheaper than dataclasses.asdict's deep copy)."""
-        return {name: getattr(self, name) for name in _FIELD_NAMES}
+        return dict(zip(_FIELD_NAMES, _FIELD_VALUES(self), strict=True))
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(AuditEvent.__dataclass_fields__)
+# Reads every field in one C call.
+_FIELD_VALUES = operator.attrgetter(*_FIELD_NAMES)

@@ -13,7 +13,7 @@ anything is sent. A tool that uses a number it cannot name (the power-dialer cam
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aircall_mcp.endpoint import NUMBER_NOT_NAMED, Access, Area, Endpoint
@@ -74,13 +74,34 @@ def _needs_a_number(endpoint: Endpoint) -> bool:
 _IN_REPORT_FILES = frozenset({Redaction.PHONE_NUMBERS, Redaction.EMAILS})
 
 
-# Exempt from C901: the grant rules read top to bottom in their order of precedence; split, the order would hide.
-def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = None) -> Decision:  # noqa: C901
+def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = None) -> Decision:
     """Whether `grant` lets its agent see (args=None) or call (args given, validated) `endpoint`, and why."""
+    listed = _listing_decision(grant, endpoint)
+    if args is None or not listed.allowed:
+        return listed
+    return _with_arguments(grant, endpoint, listed, args)
+
+
+def authorize(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any], *, listed: Decision | None = None) -> Decision:
+    """The decision for tools/call: `decide` with the validated arguments. `listed` is `decide(grant, endpoint)`
+    when the caller already has it (the call path asks it before validating), so it is not worked out twice."""
+    listed = listed if listed is not None else _listing_decision(grant, endpoint)
+    if not listed.allowed:
+        return listed
+    return _with_arguments(grant, endpoint, listed, args)
+
+
+def _refusal(grant: Grant, endpoint: Endpoint, rule: str, why: str) -> Decision:
+    return Decision(False, rule, f"{grant.agent} may not call {endpoint.name}: {why}")
+
+
+# Exempt from C901: the grant rules read top to bottom in their order of precedence; split, the order would hide.
+def _listing_decision(grant: Grant, endpoint: Endpoint) -> Decision:  # noqa: C901
+    """The rules that need no arguments: what tools/list shows, and the first half of every call's decision."""
     who, name, file = grant.agent, endpoint.name, grant.file
 
     def refuse(rule: str, why: str) -> Decision:
-        return Decision(False, rule, f"{who} may not call {name}: {why}")
+        return _refusal(grant, endpoint, rule, why)
 
     if grant.denied_because is not None:
         return refuse("no usable grant", grant.denied_because)
@@ -100,8 +121,7 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
             return refuse(f"areas.{area}={level.value}", why)
         rule = f"areas.{area}={level.value}"
 
-    scoped_call = grant.scope_numbers is not None and is_call_tool(endpoint)
-    if scoped_call and not grant.scope_numbers:
+    if grant.scope_numbers is not None and is_call_tool(endpoint) and not grant.scope_numbers:
         # Hidden from the list as well: a tool that can never succeed should not be offered.
         return refuse("scope.numbers", f"scope.numbers of {file} is empty, so no call is in scope")
     scoped_number = grant.scope_numbers is not None and acts_through_a_number(endpoint)
@@ -114,33 +134,6 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
     if endpoint.area is Area.ANALYTICS and grant.redact & _IN_REPORT_FILES:
         # A report is a file of raw call data: nothing in it can be masked, so a masking grant cannot have it.
         return refuse("redact", f"its report files hold phone numbers and emails unmasked, and {file} masks them")
-
-    scope_call_id: int | None = None
-    if args is not None:
-        for arg, allowed in grant.constraints.get(name, {}).items():
-            value = args.get(arg)
-            if value is None:
-                continue  # an argument not given cannot break the rule
-            values = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
-            if all(str(v) in allowed for v in values):
-                continue
-            shown = redact_value({arg: value}, grant.redact)[arg]
-            only = f"only {', '.join(allowed)}" if allowed else "no value"
-            why = f"{arg}={shown} is outside constraints.{name}.{arg} of {file}, which allows {only}"
-            return refuse(f"constraints.{name}.{arg}", why)
-        number_arg = endpoint.number_arg
-        if scoped_number and number_arg is not None and grant.scope_numbers is not None:
-            number = args.get(number_arg)
-            # A number not given (an optional default_number_id) is not reached; one given must be in scope.
-            in_scope = isinstance(number, int) and not isinstance(number, bool) and number in grant.scope_numbers
-            if number is not None and not in_scope:
-                return refuse("scope.numbers", f"{number_arg}={number} is not in scope.numbers of {file}")
-        call_id = args.get("call_id")
-        if scoped_call and call_id is not None:
-            # call_id is a path field, so a call without one never reaches a call; one that is not an id is refused.
-            if not isinstance(call_id, int) or isinstance(call_id, bool):
-                return refuse("scope.numbers", "the call id must be a number to check scope.numbers")
-            scope_call_id = call_id
 
     needs_confirmation, needs_approval = name in grant.confirm, name in grant.approve
     also = ""
@@ -155,14 +148,43 @@ def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = No
         rule,
         f"{who} may call {name}{also}: allowed by {rule} in {file}",
         needs_confirmation,
-        scope_call_id,
+        None,
         needs_approval,
     )
 
 
-def authorize(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any]) -> Decision:
-    """The decision for tools/call: `decide` with the validated arguments."""
-    return decide(grant, endpoint, args)
+def _with_arguments(grant: Grant, endpoint: Endpoint, listed: Decision, args: Mapping[str, Any]) -> Decision:
+    """The second half of a call's decision: its argument constraints and the number or call its arguments name."""
+    name, file = endpoint.name, grant.file
+    for arg, allowed in grant.constraints.get(name, {}).items():
+        value = args.get(arg)
+        if value is None:
+            continue  # an argument not given cannot break the rule
+        values = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+        if all(str(v) in allowed for v in values):
+            continue
+        shown = redact_value({arg: value}, grant.redact)[arg]
+        only = f"only {', '.join(allowed)}" if allowed else "no value"
+        why = f"{arg}={shown} is outside constraints.{name}.{arg} of {file}, which allows {only}"
+        return _refusal(grant, endpoint, f"constraints.{name}.{arg}", why)
+    scope = grant.scope_numbers
+    if scope is None:
+        return listed
+    number_arg = endpoint.number_arg
+    if acts_through_a_number(endpoint) and number_arg is not None:
+        number = args.get(number_arg)
+        # A number not given (an optional default_number_id) is not reached; one given must be in scope.
+        in_scope = isinstance(number, int) and not isinstance(number, bool) and number in scope
+        if number is not None and not in_scope:
+            why = f"{number_arg}={number} is not in scope.numbers of {file}"
+            return _refusal(grant, endpoint, "scope.numbers", why)
+    call_id = args.get("call_id")
+    if is_call_tool(endpoint) and call_id is not None:
+        # call_id is a path field, so a call without one never reaches a call; one that is not an id is refused.
+        if not isinstance(call_id, int) or isinstance(call_id, bool):
+            return _refusal(grant, endpoint, "scope.numbers", "the call id must be a number to check scope.numbers")
+        return replace(listed, scope_check_call_id=call_id)
+    return listed
 
 
 def visible(grant: Grant, endpoint: Endpoint) -> bool:
