@@ -337,6 +337,8 @@ class ToolRunner:
         # Per agent, the tools its grant object shows. Grants are frozen and the store hands out the same
         # object until the file changes, so identity says when to work this out again.
         self._visible_for: dict[str, tuple[Grant, tuple[str, ...]]] = {}
+        # Per agent, the argument-free decision for each tool it called, kept while its grant object is the same.
+        self._listed_for: dict[str, tuple[Grant, dict[str, Decision]]] = {}
 
     # -- tools/list ---------------------------------------------------------------------------------------
 
@@ -364,6 +366,16 @@ class ToolRunner:
             names = (*names, WAIT_FOR_EVENTS)
         self._visible_for[grant.agent] = (grant, names)
         return names
+
+    def _listed(self, grant: Grant, endpoint: Endpoint) -> Decision:
+        """`decide(grant, endpoint)`: what tools/list shows, and the first half of a call's decision."""
+        known = self._listed_for.get(grant.agent)
+        if known is None or known[0] is not grant:
+            known = self._listed_for[grant.agent] = (grant, {})
+        decision = known[1].get(endpoint.name)
+        if decision is None:
+            decision = known[1][endpoint.name] = decide(grant, endpoint)
+        return decision
 
     async def _tell_if_tools_changed(self, ctx: ServerRequestContext[Any], agent: str, grant: Grant) -> None:
         shown = self._shown.get(agent)
@@ -422,7 +434,7 @@ class ToolRunner:
         action = action_text(endpoint, parsed) if isinstance(parsed, BaseModel) else None
         subject = replace(subject, grant=grant, endpoint=endpoint, arguments=raw_args, action=action)
 
-        listed = decide(grant, endpoint)
+        listed = self._listed(grant, endpoint)
         if not listed.allowed:
             # Not in the agent's tools/list either: refused before its arguments are even discussed.
             return _refused(subject, listed)
