@@ -7,6 +7,9 @@ per transport, for the floor, for aircall-mcp (agent "bench", a grant allowing l
 its own rate limiter set far above the calls made) and their ratio:
 
     p50 / p99        latency of one tools/call seen by the client
+    client check     of that latency, the time the SDK client spends checking the structured content against the
+                     tool's declared output schema (jsonschema, in the client process): aircall-mcp declares one
+                     for every tool, the floor none; "p50 less client check" takes it out of each call
     CPU/call         the server process's CPU time (user+system, /proc) during its batches / its calls
     cold start       spawn to the first tools/list answered (median of a few starts)
     RSS              the server's resident memory after 2,000 and after 20,000 calls (flat = no leak)
@@ -158,6 +161,8 @@ class Contender:
     marker: str
     headers: dict[str, str] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    # Per call, the client's own output-schema check (part of its latency).
+    checks: list[float] = field(default_factory=list)
     cpu: float = 0.0
     calls: int = 0
     rss: dict[int, float] = field(default_factory=dict)
@@ -170,6 +175,21 @@ class Session:
     known_pid: int | None = None
     # A stdio server's pid is looked up (by this marker) when first needed: cold starts do not scan /proc.
     marker: str = ""
+    # Seconds the client spent checking results against output schemas, since the session began.
+    checking: list[float] = field(default_factory=lambda: [0.0])
+
+    def __post_init__(self) -> None:
+        session = self.client.session
+        check = session.validate_tool_result
+
+        async def timed_check(name: str, result: Any) -> None:
+            begun = time.perf_counter()
+            try:
+                await check(name, result)
+            finally:
+                self.checking[0] += time.perf_counter() - begun
+
+        session.validate_tool_result = timed_check  # type: ignore[method-assign]
 
     @property
     def pid(self) -> int:
@@ -238,9 +258,11 @@ async def batch(contender: Contender, session: Session, size: int) -> None:
     """``size`` calls back to back, timed one by one, with the server's CPU time over the batch."""
     cpu_before = cpu_seconds(session.pid)
     for _ in range(size):
+        checked = session.checking[0]
         begun = time.perf_counter()
         result = await session.client.call_tool(TOOL, {})
         contender.latencies.append(time.perf_counter() - begun)
+        contender.checks.append(session.checking[0] - checked)
         if result.is_error:
             raise RuntimeError(f"{contender.name}: {TOOL} failed: {result.content}")
     contender.cpu += cpu_seconds(session.pid) - cpu_before
@@ -290,6 +312,15 @@ def report(transport: str, floor: Contender, project: Contender) -> None:
     print(f"  {'':<26} {'floor':>9} {'aircall-mcp':>11} {'':<4} {'ratio':>8}")
     row("p50 per call", "ms", lambda c: percentile(c.latencies, 0.5) * 1000)
     row("p99 per call", "ms", lambda c: percentile(c.latencies, 0.99) * 1000)
+    print(
+        f"  {'client check per call':<26} {statistics.mean(floor.checks) * 1000:>9.3f} "
+        f"{statistics.mean(project.checks) * 1000:>11.3f} ms"
+    )
+    row(
+        "p50 less client check",
+        "ms",
+        lambda c: percentile([t - v for t, v in zip(c.latencies, c.checks, strict=True)], 0.5) * 1000,
+    )
     row("server CPU per call", "ms", lambda c: c.cpu / c.calls * 1000)
     row(f"cold start (median of {len(floor.cold_starts)})", "s", lambda c: statistics.median(c.cold_starts))
     for calls in sorted(set(floor.rss) & set(project.rss)):

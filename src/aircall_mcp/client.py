@@ -236,7 +236,10 @@ class AircallClient:
                 slot.complete(None)
             raise
         if slot is not None:
-            slot.complete(response.headers, status=response.status_code, retry_after=_retry_after(response.headers))
+            status = response.status_code
+            # Retry-After matters only on a refusal (the limiter reads it on a 429): not looked up on a success.
+            retry_after = _retry_after(response.headers) if status >= 400 else None
+            slot.complete(response.headers, status=status, retry_after=retry_after)
         if logger.isEnabledFor(logging.DEBUG):  # the arguments cost more than the check, on every call
             logger.debug(
                 "%s %s -> %d in %.0f ms", request.method, request.path, response.status_code, _ms(self.clock, sent_at)

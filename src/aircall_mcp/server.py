@@ -186,7 +186,7 @@ class Subject:
 
         Paths carry values percent-encoded ("/v2/users/mia%40x.example"): what decoding reveals is masked too.
         """
-        if self.grant is None:
+        if self.grant is None or not self.grant.redact:
             return text
         masked = mask_text(self.grant, text)
         if "%" in masked:
