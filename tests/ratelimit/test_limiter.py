@@ -191,6 +191,30 @@ async def test_per_agent_quota_caps_one_agents_share() -> None:
     assert all(t.done() for t in capped)
 
 
+async def test_calls_made_one_after_another_with_nobody_queued_still_keep_the_quota_and_the_budget() -> None:
+    """The grant taken at once when nobody queues (issue 16's fast path) counts exactly as a queued one: the
+    fourth call of a quota of three waits for the minute, and a spent window still holds the next call."""
+    clock = FakeClock()
+    limiter = CompanyLimiter(120, 60.0, max_wait_seconds=1_000, clock=clock)
+    await teach(limiter, learned(clock, remaining=100, reset_in=600))
+    for _ in range(3):
+        slot = await limiter.acquire("capped", quota_per_minute=3)
+        assert slot.waited_seconds == 0.0
+        slot.complete(learned(clock, remaining=90, reset_in=600), status=200)
+    fourth = asyncio.create_task(limiter.acquire("capped", quota_per_minute=3))
+    await clock.settle()
+    assert not fourth.done()
+    await clock.advance(60.0)
+    assert fourth.done()
+    fourth.result().complete(learned(clock, remaining=0, reset_in=540), status=200)  # the same window, now spent
+    held = asyncio.create_task(limiter.acquire("other"))
+    await clock.settle()
+    assert not held.done()
+    await clock.advance(540.0)
+    assert held.done()
+    assert limiter.granted_total == 6  # the teaching call, three, the fourth, the held one
+
+
 async def test_wait_longer_than_the_bound_fails_at_once_without_hanging() -> None:
     """Budget spent until a reset 100 s away and a 30 s bound: the error comes immediately."""
     clock = FakeClock()
