@@ -39,6 +39,17 @@ def test_registered_secrets_never_appear_in_the_file(log_path: Path) -> None:
     assert "[secret]" in text
 
 
+def test_security_texts_as_short_as_the_shortest_secret_are_still_scanned() -> None:
+    """Security regression guard: texts shorter than every secret skip the scan (issue 16), so the boundary must
+    hold: a value that is exactly a secret, or holds the shortest one, is masked, also after a shorter one is added."""
+    scrubber = Scrubber([API_TOKEN])
+    assert scrubber.text(API_TOKEN) == "[secret]"
+    assert scrubber.text(API_TOKEN[:-1]) == API_TOKEN[:-1]  # shorter than any secret: cannot hold one
+    scrubber.add_secret("k3y-0f-9")
+    assert scrubber.text("k3y-0f-9") == "[secret]"
+    assert scrubber.clean_fields({"agent": "k3y-0f-9", "tool": "x"}) == {"agent": "[secret]", "tool": "x"}
+
+
 def test_values_under_credential_like_keys_are_masked(log_path: Path) -> None:
     """A grant that forgot to redact api_token or Authorization still leaves nothing to steal."""
     with AuditLog(log_path) as log:

@@ -49,6 +49,8 @@ class Scrubber:
         self._hashes: frozenset[str] = frozenset()
         self._others: frozenset[str] = frozenset()
         self._pattern: re.Pattern[str] | None = None
+        # A text shorter than every secret holds none of them: most of a line's texts skip the regex.
+        self._shortest = 0
         self.add_secrets(secrets)
 
     def add_secret(self, secret: str) -> None:
@@ -64,6 +66,8 @@ class Scrubber:
         with self._lock:
             self._hashes = self._hashes | hashes
             self._others = self._others | (new - hashes)
+            # Shortest first: a text scanned by the new pattern is never skipped by the old length (it only falls).
+            self._shortest = min(len(secret) for secret in self._hashes | self._others)
             self._pattern = _pattern(self._hashes, self._others)
 
     def _mask(self, match: re.Match[str]) -> str:
@@ -110,7 +114,7 @@ class Scrubber:
         return self._text(str(value), pattern)
 
     def _text(self, text: str, pattern: re.Pattern[str] | None) -> str:
-        if pattern is not None:
+        if pattern is not None and len(text) >= self._shortest:
             text = pattern.sub(self._mask, text)
         # Substring checks first: they cost a fraction of a regex scan and almost never match.
         if "earer" in text or "asic" in text or "EARER" in text or "ASIC" in text:

@@ -77,8 +77,10 @@ def _utc_now() -> datetime:
 
 def rfc3339(moment: datetime) -> str:
     """2024-05-01T12:00:00.123Z. Naive datetimes are taken as UTC."""
-    moment = moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="milliseconds") + "Z"  # C-formatted: a tenth of an f-string's cost
+    if moment.tzinfo is not None and moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # C-formatted (a fraction of an f-string's cost); the first 23 characters leave out any "+00:00".
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 class AuditLog:
