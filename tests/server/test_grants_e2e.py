@@ -527,3 +527,30 @@ async def test_invalid_arguments_are_an_error_naming_the_field_and_send_nothing(
     assert field in text(result)
     assert "Nothing was sent" in text(result)
     assert harness.requests == []
+
+
+async def test_a_tools_decision_is_worked_out_once_per_grant_and_again_after_an_edit(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the argument-free half of a call's decision depends only on the grant, so it is kept per grant
+    object and tool; an edit makes a new grant object, and the next call decides afresh under it."""
+    from aircall_mcp import server
+
+    asked: list[str] = []
+    real = server.decide
+
+    def counting(grant: Any, endpoint: Endpoint, args: Any = None) -> Any:
+        asked.append(endpoint.name)
+        return real(grant, endpoint, args)
+
+    monkeypatch.setattr(server, "decide", counting)
+    harness.write_grant("tagger", "areas: {tags: read}\n")
+    async with harness.connect("tagger") as client:
+        for _ in range(3):
+            assert not (await client.call_tool("list_tags", {})).is_error
+        assert asked == ["list_tags"]
+        harness.write_grant("tagger", "areas: {tags: read}\ntools: {deny: [list_tags]}\n")
+        refused = await client.call_tool("list_tags", {})
+    assert refused.is_error
+    assert "tools.deny" in refused.content[0].text  # type: ignore[union-attr]
+    assert asked == ["list_tags", "list_tags"]
