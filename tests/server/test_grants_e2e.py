@@ -535,9 +535,10 @@ async def test_a_tools_decision_is_worked_out_once_per_grant_and_again_after_an_
     """Issue 16: the argument-free half of a call's decision depends only on the grant, so it is kept per grant
     object and tool; an edit makes a new grant object, and the next call decides afresh under it."""
     from aircall_mcp import server
+    from aircall_mcp.grants import decide
 
     asked: list[str] = []
-    real = server.decide
+    real = decide
 
     def counting(grant: Any, endpoint: Endpoint, args: Any = None) -> Any:
         asked.append(endpoint.name)
