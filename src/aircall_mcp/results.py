@@ -106,14 +106,7 @@ def shape_result(
     if data is None or data in ("", {}):
         return _masked({"ok": True, **{field: getattr(args, field) for field in endpoint.path_fields}}, masking)
     if endpoint.list_key is not None:
-        return _shape_listing(
-            endpoint.list_key,
-            data,
-            pages_fetched=pages_fetched,
-            more_available=more_available,
-            capped=capped,
-            masking=masking,
-        )
+        return _shape_listing(endpoint.list_key, data, pages_fetched, more_available, capped, masking=masking)
     if isinstance(data, dict):
         return _pruned_object(data, masking)
     # Not an object: wrap it so the content is still object-rooted.
@@ -136,11 +129,11 @@ def _pruned_object(
 def _shape_listing(
     list_key: str,
     data: Any,
-    *,
     pages_fetched: int | None,
     more_available: bool | None,
     capped: bool | None,
-    masking: Masking[Any] | None,
+    *,
+    masking: Masking[Any] | None = None,
 ) -> dict[str, Any]:
     envelope: dict[str, Any] = {list_key: data} if isinstance(data, list) else data
     # The items are pruned and cut to references in one walk; the rest of the envelope is only pruned. The keys
@@ -207,16 +200,35 @@ def _pruned_dict(value: dict[str, Any], *, referenced: bool = False, items_at: s
         if type(item) in _SCALARS:  # most values: kept as they are, without the checks below
             pruned[key] = item
             continue
-        fields = NESTED_REFERENCES.get(key) if referenced else None
+        if referenced and key in NESTED_REFERENCES:
+            kept = _referenced(NESTED_REFERENCES[key], item)
+            if kept is not None:
+                pruned[key] = kept
+            continue
         kept = item
         if isinstance(item, dict):
-            kept = _pruned_dict(item, referenced=referenced and fields is None)
+            kept = _pruned_dict(item, referenced=referenced)
         elif isinstance(item, list):
-            kept = _pruned_list(item, referenced=key == items_at or (referenced and fields is None))
+            kept = _pruned_list(item, referenced=key == items_at or referenced)
         if kept is None or ((isinstance(kept, dict | list)) and not kept):
             continue
-        pruned[key] = _reference(fields, kept) if fields is not None else kept
+        pruned[key] = kept
     return pruned
+
+
+def _referenced(fields: tuple[str, ...], value: Any) -> Any:
+    """`value` (a user or number, or a list of them) pruned and cut to a reference; None when pruned to nothing.
+
+    The reference is cut before it is pruned, and the rest of an object is pruned only when the reference alone
+    does not show that it holds something: the same result as pruning it whole, then cutting.
+    """
+    if isinstance(value, dict):
+        reference = _pruned_dict({key: value[key] for key in fields if key in value})
+        return reference if reference or _pruned_dict(value) else None
+    if isinstance(value, list):
+        pruned = _pruned_list(value, referenced=False)
+        return _reference(fields, pruned) if pruned else None
+    return value
 
 
 def _pruned_list(value: list[Any], *, referenced: bool) -> list[Any]:
@@ -266,28 +278,30 @@ def _masked_dict(
             continue
         sub = fields.get(key, other)
         masks_below = sub.below & masked
-        reference = NESTED_REFERENCES.get(key) if referenced else None
-        inner = referenced and reference is None
+        if referenced and key in NESTED_REFERENCES:
+            # Cut, then masked: the reference is what a separate masking walk would see.
+            kept = _referenced(NESTED_REFERENCES[key], item)
+            if kept is not None:
+                pruned[key] = masker.value(kept, sub) if masks_below else kept
+            continue
         if isinstance(item, dict):
-            if masks_below and reference is None:
-                kept: Any = _masked_dict(item, sub, masker, referenced=inner)
-            else:
-                kept = _pruned_dict(item, referenced=inner)
+            kept = (
+                _masked_dict(item, sub, masker, referenced=referenced)
+                if masks_below
+                else _pruned_dict(item, referenced=referenced)
+            )
         elif isinstance(item, list):
-            listed = key == items_at or inner
-            if masks_below and reference is None:
-                kept = _masked_list(item, sub.items, masker, referenced=listed)
-            else:
-                kept = _pruned_list(item, referenced=listed)
+            listed = key == items_at or referenced
+            kept = (
+                _masked_list(item, sub.items, masker, referenced=listed)
+                if masks_below
+                else _pruned_list(item, referenced=listed)
+            )
         else:  # anything else JSON-like values are not (a tuple, a str subclass): kept whole, as shaping does
             pruned[key] = masker.value(item, sub) if masks_below else item
             continue
         if not kept:  # an object or a list, pruned to nothing
             continue
-        if reference is not None:
-            kept = _reference(reference, kept)
-            if masks_below:
-                kept = masker.value(kept, sub)
         pruned[key] = kept
     return pruned
 

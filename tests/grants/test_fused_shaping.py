@@ -19,8 +19,8 @@ from pydantic import BaseModel
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.endpoint import Endpoint
 from aircall_mcp.grants import Grant, filter_and_redact, parse_grant, shaped_for
-from aircall_mcp.grants.redact import Plan, plan_for
-from aircall_mcp.results import NESTED_REFERENCES, compact_json, shape_result
+from aircall_mcp.grants.redact import Plan, _mask_phone_in_any_script, mask_phone, plan_for
+from aircall_mcp.results import NESTED_REFERENCES, _reference, _referenced, compact_json, prune, shape_result
 
 ENDPOINTS = {endpoint.name: endpoint for endpoint in CATALOGUE}
 
@@ -248,3 +248,28 @@ def test_values_json_never_holds_are_kept_whole_and_masked_as_before() -> None:
     assert fused["call"]["x_list"] == ["+33•••••••78", "ok"]
     assert fused["call"]["x_label"] == "+33•••••••78"
     assert_same(MASKS_ALL, ENDPOINTS["get_call"], data, {})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The phone mask's fast path (ASCII text) hides exactly what the character-by-character one hides
+
+phone_like_text = st.text(alphabet="0123456789+ -.()/#xabc", max_size=30) | st.sampled_from(PERSONAL_STRINGS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(phone_like_text, st.text(alphabet=" \t", max_size=2))
+def test_security_the_ascii_phone_mask_hides_what_the_general_one_hides(text: str, padding: str) -> None:
+    assert mask_phone(padding + text) == _mask_phone_in_any_script(padding + text)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# References are cut before the rest of an object is pruned, with the result of pruning it whole, then cutting
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(NESTED_REFERENCES)), json_like(["id", "name", "email", "digits", "token", "x"]))
+def test_a_reference_cut_first_is_the_reference_of_the_whole_pruned_value(key: str, value: Any) -> None:
+    fields = NESTED_REFERENCES[key]
+    whole = prune(value)
+    empty = whole is None or (isinstance(whole, dict | list) and not whole)
+    assert _referenced(fields, value) == (None if empty else _reference(fields, whole))

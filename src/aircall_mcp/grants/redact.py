@@ -72,8 +72,37 @@ def _country_code_length(digits: str) -> int:
     return 2 if digits[:2] in _TWO_DIGIT_CODES else 3
 
 
+# mask_phone runs on every phone number of a result (a page of calls holds a hundred): for ASCII text (nearly
+# all) the digits are counted and found with C-level string operations rather than a loop over characters.
+_DROP_ALL_BUT_DIGITS = str.maketrans("", "", "".join(chr(i) for i in range(128) if not chr(i).isdigit()))
+# The index after the first k digits (and the non-digits that follow them) is that of digit k (from 0).
+_AFTER_DIGITS = tuple(re.compile(rf"\D*(?:\d\D*){{{k}}}") for k in range(4))
+
+
 def mask_phone(text: str) -> str:
     """Keep the country code (for "+" numbers) and the last 2 digits: "+33 1 76 11 11 45" -> "+33 • •• •• •• 45"."""
+    if not text.isascii():
+        return _mask_phone_in_any_script(text)
+    if text[:1] == "+" and text[1:].isdigit() and len(text) > 3:  # E.164, as Aircall writes most numbers
+        head = min(_country_code_length(text[1:4]), len(text) - 4)
+        return text[: head + 1] + MASK * (len(text) - head - 3) + text[-2:]
+    digits = text.translate(_DROP_ALL_BUT_DIGITS)
+    if len(digits) <= 2:
+        return text  # "anonymous", an extension: nothing to hide
+    head = _country_code_length(digits[:3]) if text.lstrip().startswith("+") else 0
+    head = min(head, len(digits) - 3)  # always hide at least one digit
+    start = _after_digits(text, head)
+    end = len(text) - 1 - _after_digits(text[::-1], 1)  # the last 2 digits and what follows them are kept
+    return text[:start] + text[start:end].translate(_HIDE_DIGITS) + text[end:]
+
+
+def _after_digits(text: str, count: int) -> int:
+    found = _AFTER_DIGITS[count].match(text)
+    assert found is not None  # \D* and the counted digits always match a text with more digits than `count`
+    return found.end()
+
+
+def _mask_phone_in_any_script(text: str) -> str:
     positions = [i for i, ch in enumerate(text) if ch.isdigit()]
     if len(positions) <= 2:
         return text  # "anonymous", an extension: nothing to hide
