@@ -250,9 +250,9 @@ def _pruned_list(value: list[Any], *, referenced: bool) -> list[Any]:
 
 # The same walk with masks: at each object `plan.fields.get(key, plan.other)`, for list items `plan.items`, as
 # grants.redact's walker reads a shaped result. A subtree holding nothing masked is shaped by the plain walk; a
-# nested user or number in a listing's items is pruned whole and cut to its reference before it is masked (the
-# reference is what a separate masking walk would see). tests/grants/test_fused_shaping.py proves the result
-# equal to shaping, then masking.
+# nested user or number in a listing's items is cut to its reference before it is masked (the reference is what
+# a separate masking walk would see). tests/grants/test_fused_shaping.py proves the result equal to shaping, then
+# masking.
 
 
 def _masked_dict(
@@ -297,7 +297,7 @@ def _masked_dict(
                 if masks_below
                 else _pruned_list(item, referenced=listed)
             )
-        else:  # anything else JSON-like values are not (a tuple, a str subclass): kept whole, as shaping does
+        else:  # what json.loads never makes (a tuple, a str subclass): kept whole, as plain shaping keeps it
             pruned[key] = masker.value(item, sub) if masks_below else item
             continue
         if not kept:  # an object or a list, pruned to nothing
