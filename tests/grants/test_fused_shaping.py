@@ -243,10 +243,19 @@ def test_values_json_never_holds_are_kept_whole_and_masked_as_before() -> None:
     class Label(str):
         __slots__ = ()
 
-    data = {"call": {"id": 1, "number": {"id": 1}, "x_list": ("+33612345678", "ok"), "x_label": Label("+33612345678")}}
+    data = {
+        "call": {
+            "id": 1,
+            "number": {"id": 1},
+            "x_list": ("+33612345678", "ok"),
+            "x_label": Label("+33612345678"),
+            "x_nested": [("+33612345678",)],
+        }
+    }
     fused, _ = shaped_for(MASKS_ALL, ENDPOINTS["get_call"], _arguments(ENDPOINTS["get_call"]), data)
     assert fused["call"]["x_list"] == ["+33•••••••78", "ok"]
     assert fused["call"]["x_label"] == "+33•••••••78"
+    assert fused["call"]["x_nested"] == [["+33•••••••78"]]
     assert_same(MASKS_ALL, ENDPOINTS["get_call"], data, {})
 
 
