@@ -8,7 +8,9 @@ fetch_contact=true (every call then carries its contact's phone numbers and emai
 - results.shape_result,
 - grants.filter_and_redact for several grants: none, recordings only, phone numbers and emails (no region and
   FR), and the same page with a national-format number written in every fifth call's comment (the slow
-  phonenumbers matcher runs only on those strings).
+  phonenumbers matcher runs only on those strings),
+- for each, the whole way from Aircall's parsed answer to what the agent reads: shaping, then filter_and_redact
+  (two walks), next to grants.shaped_for (one walk that shapes and masks; what the server calls).
 
 Loopback only, a few seconds, exit 0. Run: .venv/bin/python benchmarks/redact_bench.py
 """
@@ -25,7 +27,7 @@ from typing import Any
 import httpx2
 
 from aircall_mcp.catalogue import CATALOGUE
-from aircall_mcp.grants import GrantError, filter_and_redact, parse_grant
+from aircall_mcp.grants import GrantError, filter_and_redact, parse_grant, shaped_for
 from aircall_mcp.results import shape_result
 from aircall_mcp.sandbox import SandboxConfig, running_sandbox
 
@@ -66,8 +68,9 @@ def per_call_us(run: Callable[[], Any], repeat: int = 300) -> float:
     return min(times) * 1e6
 
 
-def with_national_numbers(shaped: dict[str, Any]) -> dict[str, Any]:
-    page = copy.deepcopy(shaped)
+def with_national_numbers(page: dict[str, Any]) -> dict[str, Any]:
+    """The page (shaped, or as Aircall sends it) with a national number in every fifth call's comments."""
+    page = copy.deepcopy(page)
     for i, call in enumerate(page["calls"][::5]):
         call.setdefault("comments", []).append({"id": 1, "content": NATIONAL_COMMENT.format(i), "posted_at": 0})
     return page
@@ -78,6 +81,7 @@ def report(label: str, body: bytes) -> None:
     args = LIST_CALLS.input_model.model_validate({"per_page": 50, "fetch_contact": "contact" in label})
     shaped = shape_result(LIST_CALLS, args, data)
     noted = with_national_numbers(shaped)
+    noted_data = with_national_numbers(data)
     print(f"list_calls page, {label}: {len(data['calls'])} calls, {len(body):,} bytes of JSON")
     parse = per_call_us(lambda: json.loads(body))
     shape = per_call_us(lambda: shape_result(LIST_CALLS, args, data))
@@ -89,10 +93,16 @@ def report(label: str, body: bytes) -> None:
         except GrantError:  # phone_region on a build without it: the before/after comparison skips that grant
             print(f"  redact {grant_label}: not supported by this build")
             continue
-        for page_label, page in (("", shaped), (", national numbers in 10 comments", noted)):
+        for page_label, page, raw in (("", shaped, data), (", national numbers in 10 comments", noted, noted_data)):
             cost = per_call_us(lambda grant=grant, page=page: filter_and_redact(grant, LIST_CALLS, page))
             name = f"redact {grant_label}{page_label}"
             print(f"  {name:<52}{cost:>8,.0f} us  {cost / parse:5.2f}x parse")
+            two = per_call_us(
+                lambda grant=grant, raw=raw: filter_and_redact(grant, LIST_CALLS, shape_result(LIST_CALLS, args, raw))
+            )
+            one = per_call_us(lambda grant=grant, raw=raw: shaped_for(grant, LIST_CALLS, args, raw))
+            print(f"    {'shape, then redact (two walks)':<50}{two:>8,.0f} us  {two / parse:5.2f}x parse")
+            print(f"    {'shape and redact in one walk (shaped_for)':<50}{one:>8,.0f} us  {one / parse:5.2f}x parse")
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ bounded in size (`bound_size`): a long list is cut at an item boundary, with a n
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel
 
@@ -38,6 +38,51 @@ NESTED_REFERENCES: dict[str, tuple[str, ...]] = {
 WITHHELD_KEYS = frozenset({"token"})
 
 
+# -- masks applied while shaping ---------------------------------------------------------------------------------
+# A grant's masks (grants.redact) are applied by the shaping walk itself, so a masked result is built in one
+# pass. They come in as arguments typed by these protocols: the grants package imports the catalogue, which
+# imports this module, so this module imports nothing from grants.
+
+
+class MaskPlan(Protocol):
+    """Where masks apply in a value (grants.redact.Plan): the tag index `kind` of a string, the plans of an
+    object's keys (`fields`, `other` for the rest) and of a list's items, and the bit set of the tags `below`."""
+
+    @property
+    def kind(self) -> int: ...
+    @property
+    def below(self) -> int: ...
+    @property
+    def fields(self) -> Mapping[str, Self]: ...
+    @property
+    def other(self) -> Self: ...
+    @property
+    def items(self) -> Self: ...
+
+
+PlanT = TypeVar("PlanT", bound=MaskPlan)
+PlanT_contra = TypeVar("PlanT_contra", bound=MaskPlan, contravariant=True)
+
+
+class Masker(Protocol[PlanT_contra]):
+    """One walk's masks (grants.redact's walker): an action per tag (None: left as is), `masked` their bit set."""
+
+    @property
+    def actions(self) -> Sequence[Callable[[str], str] | None]: ...
+    @property
+    def masked(self) -> int: ...
+    def string(self, value: str, kind: int) -> str: ...
+    def value(self, value: Any, plan: PlanT_contra) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Masking(Generic[PlanT]):
+    """The masks a shaping walk applies: `plan` is the output model's, walked in step with the data."""
+
+    plan: PlanT
+    masker: Masker[PlanT]
+
+
 def shape_result(
     endpoint: Endpoint,
     args: BaseModel,
@@ -46,6 +91,7 @@ def shape_result(
     pages_fetched: int | None = None,
     more_available: bool | None = None,
     capped: bool | None = None,
+    masking: Masking[Any] | None = None,
 ) -> dict[str, Any]:
     """The structured content of one successful call.
 
@@ -53,15 +99,31 @@ def shape_result(
     (`{"calls": [...], "meta": {...}}`) or, when the server paged on the agent's behalf, that envelope or the bare
     list of collected items; `pages_fetched`, `more_available` and `capped` then come from the pager. When they are
     not given they are worked out from `meta`.
+
+    With `masking`, every string is masked as `masking.masker.value(shaped, masking.plan)` would mask the
+    result shaped without it, in the same walk.
     """
     if data is None or data in ("", {}):
-        return {"ok": True, **{field: getattr(args, field) for field in endpoint.path_fields}}
+        return _masked({"ok": True, **{field: getattr(args, field) for field in endpoint.path_fields}}, masking)
     if endpoint.list_key is not None:
-        return _shape_listing(endpoint.list_key, data, pages_fetched, more_available, capped)
+        return _shape_listing(endpoint.list_key, data, pages_fetched, more_available, capped, masking=masking)
     if isinstance(data, dict):
-        return _pruned_dict(data)
+        return _pruned_object(data, masking)
     # Not an object: wrap it so the content is still object-rooted.
-    return {"items" if isinstance(data, list) else "result": prune(data)}
+    return _masked({"items" if isinstance(data, list) else "result": prune(data)}, masking)
+
+
+def _masked(result: dict[str, Any], masking: Masking[Any] | None) -> dict[str, Any]:
+    # Results not built by the shaping walk (acknowledgements, wrapped non-objects) are small: masked after.
+    return result if masking is None else dict(masking.masker.value(result, masking.plan))
+
+
+def _pruned_object(
+    value: dict[str, Any], masking: Masking[Any] | None, *, items_at: str | None = None
+) -> dict[str, Any]:
+    if masking is None or not masking.plan.below & masking.masker.masked:
+        return _pruned_dict(value, items_at=items_at)
+    return _masked_dict(value, masking.plan, masking.masker, items_at=items_at)
 
 
 def _shape_listing(
@@ -70,10 +132,13 @@ def _shape_listing(
     pages_fetched: int | None,
     more_available: bool | None,
     capped: bool | None,
+    *,
+    masking: Masking[Any] | None = None,
 ) -> dict[str, Any]:
     envelope: dict[str, Any] = {list_key: data} if isinstance(data, list) else data
-    # The items are pruned and cut to references in one walk; the rest of the envelope is only pruned.
-    shaped = _pruned_dict(envelope, items_at=list_key)
+    # The items are pruned and cut to references in one walk; the rest of the envelope is only pruned. The keys
+    # added below are booleans and counts, which no mask touches.
+    shaped = _pruned_object(envelope, masking, items_at=list_key)
     # An empty page is still a list: say so rather than omit the key.
     if not isinstance(shaped.get(list_key), list):
         shaped[list_key] = []
@@ -135,16 +200,35 @@ def _pruned_dict(value: dict[str, Any], *, referenced: bool = False, items_at: s
         if type(item) in _SCALARS:  # most values: kept as they are, without the checks below
             pruned[key] = item
             continue
-        fields = NESTED_REFERENCES.get(key) if referenced else None
+        if referenced and key in NESTED_REFERENCES:
+            kept = _referenced(NESTED_REFERENCES[key], item)
+            if kept is not None:
+                pruned[key] = kept
+            continue
         kept = item
         if isinstance(item, dict):
-            kept = _pruned_dict(item, referenced=referenced and fields is None)
+            kept = _pruned_dict(item, referenced=referenced)
         elif isinstance(item, list):
-            kept = _pruned_list(item, referenced=key == items_at or (referenced and fields is None))
+            kept = _pruned_list(item, referenced=key == items_at or referenced)
         if kept is None or ((isinstance(kept, dict | list)) and not kept):
             continue
-        pruned[key] = _reference(fields, kept) if fields is not None else kept
+        pruned[key] = kept
     return pruned
+
+
+def _referenced(fields: tuple[str, ...], value: Any) -> Any:
+    """`value` (a user or number, or a list of them) pruned and cut to a reference; None when pruned to nothing.
+
+    The reference is cut before it is pruned, and the rest of an object is pruned only when the reference alone
+    does not show that it holds something: the same result as pruning it whole, then cutting.
+    """
+    if isinstance(value, dict):
+        reference = _pruned_dict({key: value[key] for key in fields if key in value})
+        return reference if reference or _pruned_dict(value) else None
+    if isinstance(value, list):
+        pruned = _pruned_list(value, referenced=False)
+        return _reference(fields, pruned) if pruned else None
+    return value
 
 
 def _pruned_list(value: list[Any], *, referenced: bool) -> list[Any]:
@@ -161,6 +245,93 @@ def _pruned_list(value: list[Any], *, referenced: bool) -> list[Any]:
         if kept is None or ((isinstance(kept, dict | list)) and not kept):
             continue
         pruned.append(kept)
+    return pruned
+
+
+# The same walk with masks: at each object `plan.fields.get(key, plan.other)`, for list items `plan.items`, as
+# grants.redact's walker reads a shaped result. A subtree holding nothing masked is shaped by the plain walk; a
+# nested user or number in a listing's items is cut to its reference before it is masked (the reference is what
+# a separate masking walk would see). tests/grants/test_fused_shaping.py proves the result equal to shaping, then
+# masking.
+
+
+def _masked_dict(
+    value: dict[str, Any],
+    plan: PlanT,
+    masker: Masker[PlanT],
+    *,
+    referenced: bool = False,
+    items_at: str | None = None,
+) -> dict[str, Any]:
+    fields, other, actions, masked = plan.fields, plan.other, masker.actions, masker.masked
+    pruned: dict[str, Any] = {}
+    for key, item in value.items():
+        if item is None or key in WITHHELD_KEYS:
+            continue
+        cls = type(item)
+        if cls is str:
+            kind = fields.get(key, other).kind
+            pruned[key] = item if actions[kind] is None else masker.string(item, kind)
+            continue
+        if cls in _SCALARS:
+            pruned[key] = item
+            continue
+        sub = fields.get(key, other)
+        masks_below = sub.below & masked
+        if referenced and key in NESTED_REFERENCES:
+            # Cut, then masked: the reference is what a separate masking walk would see.
+            kept = _referenced(NESTED_REFERENCES[key], item)
+            if kept is not None:
+                pruned[key] = masker.value(kept, sub) if masks_below else kept
+            continue
+        if isinstance(item, dict):
+            kept = (
+                _masked_dict(item, sub, masker, referenced=referenced)
+                if masks_below
+                else _pruned_dict(item, referenced=referenced)
+            )
+        elif isinstance(item, list):
+            listed = key == items_at or referenced
+            kept = (
+                _masked_list(item, sub.items, masker, referenced=listed)
+                if masks_below
+                else _pruned_list(item, referenced=listed)
+            )
+        else:  # what json.loads never makes (a tuple, a str subclass): kept whole, as plain shaping keeps it
+            pruned[key] = masker.value(item, sub) if masks_below else item
+            continue
+        if not kept:  # an object or a list, pruned to nothing
+            continue
+        pruned[key] = kept
+    return pruned
+
+
+def _masked_list(value: list[Any], plan: PlanT, masker: Masker[PlanT], *, referenced: bool) -> list[Any]:
+    """`value`'s items shaped and masked; `plan` is the items' plan."""
+    masked = masker.masked
+    if not plan.below & masked:
+        return _pruned_list(value, referenced=referenced)
+    kind = plan.kind
+    action = masker.actions[kind]
+    pruned: list[Any] = []
+    for item in value:
+        cls = type(item)
+        if cls is str:
+            pruned.append(item if action is None else masker.string(item, kind))
+            continue
+        if cls in _SCALARS:
+            pruned.append(item)
+            continue
+        if isinstance(item, dict):
+            kept: Any = _masked_dict(item, plan, masker, referenced=referenced)
+        elif isinstance(item, list):
+            kept = _masked_list(item, plan.items, masker, referenced=referenced)
+        else:
+            if item is not None:
+                pruned.append(masker.value(item, plan))
+            continue
+        if kept:
+            pruned.append(kept)
     return pruned
 
 

@@ -54,12 +54,13 @@ from aircall_mcp.grants import (
     authorize,
     check_call_scope,
     decide,
-    filter_and_redact,
+    mask_result_field,
     mask_text,
     redact_arguments,
+    shaped_for,
     visible_tools,
 )
-from aircall_mcp.results import Cut, bound_size, compact_json, shape_result
+from aircall_mcp.results import Cut, bound_size, compact_json
 from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
 
 logger = logging.getLogger("aircall_mcp.server")
@@ -539,52 +540,55 @@ class ToolRunner:
             )
 
     def _response_outcome(self, sent: Outcome, args: BaseModel, response: AircallResponse) -> Outcome:
-        endpoint = sent.subject.endpoint
+        endpoint, grant = sent.subject.endpoint, sent.subject.grant
         assert endpoint is not None
+        assert grant is not None
         if response.gone_on_retry:
             # The first attempt was applied and its answer lost; the retry's 404 proves it is gone.
-            result = {**shape_result(endpoint, args, None), "already_deleted": True}
+            result, withheld = shaped_for(grant, endpoint, args, None)
+            result["already_deleted"] = True
             note = "the connection dropped after the first attempt, and the retry found it already deleted"
             return self._delivered(
                 replace(sent, http_status=response.status, stats=response.stats, gone_on_retry=True, note=note),
                 result,
+                withheld,
             )
-        result = shape_result(endpoint, args, response.data)
-        return self._delivered(sent, result, http_status=response.status, stats=response.stats)
+        result, withheld = shaped_for(grant, endpoint, args, response.data)
+        return self._delivered(sent, result, withheld, http_status=response.status, stats=response.stats)
 
     def _pages_outcome(self, sent: Outcome, args: BaseModel, pages: PageCollection) -> Outcome:
-        endpoint = sent.subject.endpoint
+        endpoint, grant = sent.subject.endpoint, sent.subject.grant
         assert endpoint is not None
-        result = _shape_pages(endpoint, args, pages)
+        assert grant is not None
+        result, withheld = _shape_pages(grant, endpoint, args, pages)
         outcome = replace(sent, http_status=200, stats=pages.stats)
         per_page = _page_size(args, pages.meta)
         if pages.stopped is None:
-            return self._delivered(outcome, result, per_page=per_page)
+            return self._delivered(outcome, result, withheld, per_page=per_page)
         stop = describe_stop(endpoint, args, pages, pages.stopped)
-        result["stopped"] = {
-            key: sent.subject.mask(value) if isinstance(value, str) else value for key, value in stop.items()
-        }
+        stopped = {key: sent.subject.mask(value) if isinstance(value, str) else value for key, value in stop.items()}
+        result["stopped"] = mask_result_field(grant, endpoint, "stopped", stopped)
         note = f"stopped after {pages.pages} pages ({len(pages.items)} items returned)"
         return self._delivered(
-            replace(outcome, error=pages.stopped, partial=True, note=note), result, per_page=per_page
+            replace(outcome, error=pages.stopped, partial=True, note=note), result, withheld, per_page=per_page
         )
 
     def _delivered(
         self,
         outcome: Outcome,
         result: dict[str, Any],
+        withheld: int,
         *,
         per_page: int | None = None,
         http_status: int | None = None,
         stats: SendStats | None = None,
     ) -> Outcome:
-        """A success: the result as the grant may see it, cut to the size bound if need be (and, when given,
-        Aircall's status and the send's figures, recorded in the same step)."""
+        """A success: the result as the grant may see it (`shaped_for`, with `withheld` items outside its scope),
+        cut to the size bound if need be (and, when given, Aircall's status and the send's figures, recorded in the
+        same step)."""
         subject = outcome.subject
-        endpoint, grant = subject.endpoint, subject.grant
+        endpoint = subject.endpoint
         assert endpoint is not None
-        assert grant is not None
-        result, withheld = filter_and_redact(grant, endpoint, result)
         if withheld:
             result["withheld"] = withheld
         args = subject.arguments
@@ -798,8 +802,11 @@ def _progress_reporter(ctx: ServerRequestContext[Any], max_items: int) -> Callab
     return report
 
 
-def _shape_pages(endpoint: Endpoint, args: BaseModel, pages: PageCollection) -> dict[str, Any]:
-    return shape_result(
+def _shape_pages(
+    grant: Grant, endpoint: Endpoint, args: BaseModel, pages: PageCollection
+) -> tuple[dict[str, Any], int]:
+    return shaped_for(
+        grant,
         endpoint,
         args,
         {endpoint.list_key: pages.items, "meta": {"total": pages.total, "count": len(pages.items)}},

@@ -1,8 +1,9 @@
 """Per-agent grants: the single place that decides what an AI agent may do with the Aircall API.
 
 One YAML file per agent (grants/<agent>.yaml). `GrantStore` reads and hot-reloads them; `decide` is the one
-policy that both tools/list (`visible`) and tools/call (`authorize`) ask; `filter_and_redact` and
-`redact_arguments` apply the grant's call scope and masks to results and audited arguments.
+policy that both tools/list (`visible`) and tools/call (`authorize`) ask; `shaped_for` (or, on a result already
+shaped, `filter_and_redact`) and `redact_arguments` apply the grant's call scope and masks to results and audited
+arguments.
 """
 
 from aircall_mcp.grants.describe import describe
@@ -17,7 +18,15 @@ from aircall_mcp.grants.policy import (
     visible,
     visible_tools,
 )
-from aircall_mcp.grants.redact import filter_and_redact, mask_email, mask_phone, mask_text, redact_arguments
+from aircall_mcp.grants.redact import (
+    filter_and_redact,
+    mask_email,
+    mask_phone,
+    mask_result_field,
+    mask_text,
+    redact_arguments,
+    shaped_for,
+)
 from aircall_mcp.grants.store import GrantStore, check_directory, hash_token, mint_token
 
 __all__ = [
@@ -42,10 +51,12 @@ __all__ = [
     "load_grant",
     "mask_email",
     "mask_phone",
+    "mask_result_field",
     "mask_text",
     "mint_token",
     "parse_grant",
     "redact_arguments",
+    "shaped_for",
     "visible",
     "visible_tools",
 ]

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from aircall_mcp.endpoint import Area, Endpoint
 from aircall_mcp.grants.model import Grant, Redaction
 from aircall_mcp.models.personal import Personal
+from aircall_mcp.results import Masking, shape_result
 
 MASK = "•"
 REDACTED = "[redacted]"
@@ -71,8 +72,37 @@ def _country_code_length(digits: str) -> int:
     return 2 if digits[:2] in _TWO_DIGIT_CODES else 3
 
 
+# mask_phone runs on every phone number of a result (a page of calls holds a hundred): for ASCII text (nearly
+# all) the digits are counted and found with C-level string operations rather than a loop over characters.
+_DROP_ALL_BUT_DIGITS = str.maketrans("", "", "".join(chr(i) for i in range(128) if not chr(i).isdigit()))
+# The index after the first k digits (and the non-digits that follow them) is that of digit k (from 0).
+_AFTER_DIGITS = tuple(re.compile(rf"\D*(?:\d\D*){{{k}}}") for k in range(4))
+
+
 def mask_phone(text: str) -> str:
     """Keep the country code (for "+" numbers) and the last 2 digits: "+33 1 76 11 11 45" -> "+33 • •• •• •• 45"."""
+    if not text.isascii():
+        return _mask_phone_in_any_script(text)
+    if text[:1] == "+" and text[1:].isdigit() and len(text) > 3:  # E.164, as Aircall writes most numbers
+        head = min(_country_code_length(text[1:4]), len(text) - 4)
+        return text[: head + 1] + MASK * (len(text) - head - 3) + text[-2:]
+    digits = text.translate(_DROP_ALL_BUT_DIGITS)
+    if len(digits) <= 2:
+        return text  # "anonymous", an extension: nothing to hide
+    head = _country_code_length(digits[:3]) if text.lstrip().startswith("+") else 0
+    head = min(head, len(digits) - 3)  # always hide at least one digit
+    start = _after_digits(text, head)
+    end = len(text) - 1 - _after_digits(text[::-1], 1)  # the last 2 digits and what follows them are kept
+    return text[:start] + text[start:end].translate(_HIDE_DIGITS) + text[end:]
+
+
+def _after_digits(text: str, count: int) -> int:
+    found = _AFTER_DIGITS[count].match(text)
+    assert found is not None  # \D* and the counted digits always match a text with more digits than `count`
+    return found.end()
+
+
+def _mask_phone_in_any_script(text: str) -> str:
     positions = [i for i, ch in enumerate(text) if ch.isdigit()]
     if len(positions) <= 2:
         return text  # "anonymous", an extension: nothing to hide
@@ -416,16 +446,65 @@ def redact_arguments(grant: Grant, args: Mapping[str, Any]) -> dict[str, Any]:
     return redacted
 
 
+def shaped_for(
+    grant: Grant,
+    endpoint: Endpoint,
+    args: BaseModel,
+    data: Any,
+    *,
+    pages_fetched: int | None = None,
+    more_available: bool | None = None,
+    capped: bool | None = None,
+) -> tuple[dict[str, Any], int]:
+    """The structured content of one successful call as this grant may see it, and how many calls or numbers were
+    withheld as outside scope.numbers.
+
+    The same as `filter_and_redact(grant, endpoint, shape_result(endpoint, args, data, ...))`, with the masks
+    applied by the shaping walk itself (one walk, nothing copied twice); the scope filter then drops whole items.
+    """
+    masking = Masking(plan_for(endpoint.output_model), _Walker(grant_masks(grant))) if grant.redact else None
+    shaped = shape_result(
+        endpoint,
+        args,
+        data,
+        pages_fetched=pages_fetched,
+        more_available=more_available,
+        capped=capped,
+        masking=masking,
+    )
+    # Scope reads only number ids, which no mask touches: filtering after masking keeps exactly the same items.
+    return shaped, _withhold_out_of_scope(grant, endpoint, shaped)
+
+
+def mask_result_field(grant: Grant, endpoint: Endpoint, key: str, value: Any) -> Any:
+    """`value`, added under `key` to a result `shaped_for` built, masked as that result's own fields are."""
+    if not grant.redact:
+        return value
+    plan = plan_for(endpoint.output_model)
+    return walk(value, plan.fields.get(key, plan.other), grant_masks(grant))
+
+
 def filter_and_redact(grant: Grant, endpoint: Endpoint, result: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     """A shaped result as this grant may see it, and how many calls or numbers were withheld as outside scope.numbers.
 
     Calls are found under the "calls" (lists) and "call" (one call) keys of results of calls-area tools;
     a withheld single call removes the "call" key. Company numbers are the items of lists whose key is "numbers".
-    Masks follow the tags of `endpoint.output_model`.
+    Masks follow the tags of `endpoint.output_model`. (Calls are served by `shaped_for`, which does the same in
+    the shaping walk.)
     """
     shaped = dict(result)
+    withheld = _withhold_out_of_scope(grant, endpoint, shaped)
+    if not grant.redact:
+        return shaped, withheld
+    return dict(walk(shaped, plan_for(endpoint.output_model), grant_masks(grant))), withheld
+
+
+def _withhold_out_of_scope(grant: Grant, endpoint: Endpoint, shaped: dict[str, Any]) -> int:
+    """Drop (in place) the calls and company numbers of `shaped` outside the grant's scope.numbers; how many."""
+    if grant.scope_numbers is None:
+        return 0
     withheld = 0
-    if grant.scope_numbers is not None and endpoint.area is Area.CALLS:
+    if endpoint.area is Area.CALLS:
         calls = shaped.get("calls")
         if isinstance(calls, list):
             kept = [c for c in calls if isinstance(c, Mapping) and grant.call_in_scope(c)]
@@ -435,16 +514,14 @@ def filter_and_redact(grant: Grant, endpoint: Endpoint, result: Mapping[str, Any
         if isinstance(call, Mapping) and not grant.call_in_scope(call):
             del shaped["call"]
             withheld += 1
-    if grant.scope_numbers is not None and endpoint.list_key == "numbers":
+    if endpoint.list_key == "numbers":
         # list_numbers, list_user_numbers: company numbers, kept only when in scope.numbers.
         numbers = shaped.get("numbers")
         if isinstance(numbers, list):
             kept = [n for n in numbers if isinstance(n, Mapping) and _number_id(n) in grant.scope_numbers]
             withheld += len(numbers) - len(kept)
             shaped["numbers"] = kept
-    if not grant.redact:
-        return shaped, withheld
-    return dict(walk(shaped, plan_for(endpoint.output_model), grant_masks(grant))), withheld
+    return withheld
 
 
 def _number_id(number: Mapping[str, Any]) -> int | None:
