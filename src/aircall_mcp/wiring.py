@@ -27,8 +27,8 @@ from aircall_mcp.settings import Settings
 from aircall_mcp.shared import SharedStateUnavailable
 
 # What only some servers use is imported where it is used, so a start pays only for what it serves: the events
-# machinery when events are received, HTTP (uvicorn, the OAuth edge, the operator routes) for --transport http,
-# the sandbox for --sandbox, Redis for --redis-url.
+# machinery when events are received, HTTP for --transport http (the OAuth edge and the operator's routes only
+# when configured), the sandbox for --sandbox, Redis for --redis-url.
 if TYPE_CHECKING:
     from aircall_mcp.events.service import EventOptions
     from aircall_mcp.oauth.edge import OAuthEdge
@@ -235,10 +235,8 @@ async def _serve(settings: Settings) -> None:
 
 
 async def _serve_http(settings: Settings, oauth: OAuthSettings | None) -> None:
-    # Imported only to serve HTTP: a stdio server does not pay for uvicorn, the OAuth edge or the operator routes.
-    from aircall_mcp.approvals.operator import operator_routes  # noqa: PLC0415 - lazy, see above
+    # Imported only to serve HTTP, and the OAuth edge and operator routes only when configured: see the imports.
     from aircall_mcp.http import build_http_app, check_settings, http_server  # noqa: PLC0415 - lazy, see above
-    from aircall_mcp.oauth.edge import OAuthStartupError, oauth_edge  # noqa: PLC0415 - lazy, see above
 
     check_settings(settings.http)  # refuse unsafe settings before starting anything
     # Bound before anything starts, so a port in use is reported before any "serving" line.
@@ -246,6 +244,8 @@ async def _serve_http(settings: Settings, oauth: OAuthSettings | None) -> None:
         async with runtime_for(settings) as runtime, AsyncExitStack() as stack:
             edge: OAuthEdge | None = None
             if oauth is not None:
+                from aircall_mcp.oauth.edge import OAuthStartupError, oauth_edge  # noqa: PLC0415 - lazy, see above
+
                 try:
                     edge = await stack.enter_async_context(oauth_edge(oauth, runtime.grants, runtime.audit))
                 except OAuthStartupError as exc:
@@ -254,6 +254,8 @@ async def _serve_http(settings: Settings, oauth: OAuthSettings | None) -> None:
             routes = [receiver.route(settings.events.webhook_path)] if receiver is not None else []
             token = settings.approvals.operator_token
             if token is not None and runtime.approvals is not None:
+                from aircall_mcp.approvals.operator import operator_routes  # noqa: PLC0415 - lazy, see imports
+
                 routes += operator_routes(runtime.approvals.queue, runtime.audit, token)
             app = build_http_app(build_server(runtime), runtime.grants, settings.http, oauth=edge, extra_routes=routes)
             port = listener.getsockname()[1]
