@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import os
@@ -18,7 +17,6 @@ from aircall_mcp import __version__, audit
 from aircall_mcp.cli_support import BROKEN_PIPE_EXIT, add_log_level, silence_stdout, unknown_agent
 from aircall_mcp.errors import AircallError, ConfigurationError
 from aircall_mcp.facts import DOCUMENTED_RATE_LIMIT, DOCUMENTED_RATE_WINDOW_SECONDS
-from aircall_mcp.init import InitError, init_command
 from aircall_mcp.locations import (
     DEFAULT_GRANTS_HELP,
     GrantsDirectoryError,
@@ -176,7 +174,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         code = _grants(args, environ) if args.command == "grants" else _audit(args, environ)
         sys.stdout.flush()  # here, where a reader that went away (`| head`) is handled, not at exit
         return code
-    except (UsageError, GrantsDirectoryError, InitError) as exc:
+    except (UsageError, GrantsDirectoryError) as exc:
         print(f"aircall-mcp: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -198,7 +196,12 @@ def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     # Not ./grants: init writes where an installed server looks when nobody says (or where it is told).
     explicit = args.grants or env.get(ENV_GRANTS)
     directory = Path(explicit) if explicit else default_grants_dir(env)
-    return init_command(directory, default_location=not explicit, out=sys.stdout)
+    from aircall_mcp.init import InitError, init_command  # noqa: PLC0415 - each command imports what it runs
+
+    try:
+        return init_command(directory, default_location=not explicit, out=sys.stdout)
+    except InitError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -217,6 +220,8 @@ def _serve(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _login_name() -> str:
+    import getpass  # noqa: PLC0415 - approvals only
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # a container user without a passwd entry

@@ -6,11 +6,12 @@ and audit read these fields and never special-case a tool by name.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self, overload
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -67,6 +68,45 @@ class PreparedRequest:
     body: Mapping[str, Any] | None = None
 
 
+# Where a model named by text lives: "calls.CallList" is aircall_mcp.models.calls.CallList.
+MODELS_PACKAGE = "aircall_mcp.models"
+
+
+def resolve_model(name: str) -> type[BaseModel]:
+    """The model class that `name` ("module.Class" in aircall_mcp.models) names, importing its module."""
+    module, _, cls = name.rpartition(".")
+    model = getattr(importlib.import_module(f"{MODELS_PACKAGE}.{module}"), cls, None) if module else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise LookupError(f"{name!r} names no model in {MODELS_PACKAGE} (expected 'module.Class')")
+    return model
+
+
+class _ModelField:
+    """An `Endpoint` model, given as the class or by name, imported at its first read.
+
+    Naming them lets the catalogue declare every endpoint without building ~160 model classes at import (tens
+    of ms of every cold start): a server imports the model modules of the tools it validates or shapes.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = f"_{name}"
+
+    @overload
+    def __get__(self, endpoint: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, endpoint: Endpoint, owner: type) -> type[BaseModel]: ...
+    def __get__(self, endpoint: Endpoint | None, owner: type) -> Self | type[BaseModel]:
+        if endpoint is None:
+            raise AttributeError(self._key)  # for dataclasses: the field has no default
+        model: type[BaseModel] | str = endpoint.__dict__[self._key]
+        if isinstance(model, str):
+            model = endpoint.__dict__[self._key] = resolve_model(model)
+        return model
+
+    def __set__(self, endpoint: Endpoint, model: type[BaseModel] | str) -> None:
+        endpoint.__dict__[self._key] = model
+
+
 @dataclass(frozen=True, kw_only=True)
 class Endpoint:
     """One Aircall endpoint, declared once, served as one tool."""
@@ -77,8 +117,9 @@ class Endpoint:
     method: HttpMethod
     # Placeholders such as {call_id} name fields of the input model.
     path: str
-    input_model: type[BaseModel]
-    output_model: type[BaseModel]
+    # The classes, or their names in aircall_mcp.models ("calls.CallList"): see _ModelField.
+    input_model: _ModelField = _ModelField()
+    output_model: _ModelField = _ModelField()
     title: str
     description: str
     # Infinitive phrase for the audit summary, formatted with the validated arguments by
@@ -96,6 +137,10 @@ class Endpoint:
     # Where the entry's Aircall behaviour comes from and whether a source confirmed it (maintainers only: never
     # shown to models).
     source: str = ""
+
+    def __hash__(self) -> int:
+        # What tells endpoints apart, without importing their models (equal endpoints share these too).
+        return hash((self.name, self.method, self.path))
 
     @property
     def idempotent(self) -> bool:

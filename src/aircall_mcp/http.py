@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import socket
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from mcp.server import Server
@@ -26,10 +26,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantStore
 from aircall_mcp.loopback import is_loopback
-from aircall_mcp.oauth.edge import OAuthEdge
-from aircall_mcp.oauth.gate import OAuthGate
 from aircall_mcp.server import OAUTH_CLAIM
 from aircall_mcp.settings import HttpSettings
+
+if TYPE_CHECKING:
+    # The OAuth machinery loads only when OAuth is configured (wiring imports the edge, this module the gate).
+    from aircall_mcp.oauth.edge import OAuthEdge
 
 MCP_PATH = "/mcp"
 ROOT_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
@@ -205,6 +207,8 @@ def build_http_app(
     )
     edge: ASGIApp = app
     if oauth is not None:
+        from aircall_mcp.oauth.gate import OAuthGate  # noqa: PLC0415 - only with OAuth, see imports
+
         _serve_resource_metadata_at_root(app)
         edge = OAuthGate(
             app,

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import anyio
@@ -44,8 +44,7 @@ from aircall_mcp.client import AircallClient, AircallResponse, PageCollection
 from aircall_mcp.confirmation import Approval, Confirmations
 from aircall_mcp.endpoint import Access, Endpoint, PreparedRequest
 from aircall_mcp.errors import AircallError, RateLimitWaitTooLong, SendStats
-from aircall_mcp.events import WAIT_FOR_EVENTS, WAIT_FOR_EVENTS_TOOL, EventFeed
-from aircall_mcp.events.resources import EventResources
+from aircall_mcp.events.names import WAIT_FOR_EVENTS
 from aircall_mcp.facts import DEFAULT_PER_PAGE
 from aircall_mcp.grants import (
     Decision,
@@ -62,6 +61,10 @@ from aircall_mcp.grants import (
 )
 from aircall_mcp.results import Cut, bound_size, compact_json
 from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
+
+if TYPE_CHECKING:
+    # The events machinery loads only when events are on (wiring, build_server, ToolRunner).
+    from aircall_mcp.events.feed import EventFeed
 
 logger = logging.getLogger("aircall_mcp.server")
 
@@ -134,6 +137,8 @@ def build_server(runtime: Runtime) -> Server[Any]:
     # The aircall://events resource, and its update notifications, exist only when events are received.
     resources: dict[str, Any] = {}
     if runtime.events is not None:
+        from aircall_mcp.events.resources import EventResources  # noqa: PLC0415 - only with events, see imports
+
         events = EventResources(runtime.events, runtime.grants.grant_for, lambda ctx: runner.caller(ctx).agent)
         if runtime.events.receiver is not None:
             runtime.events.receiver.listeners.append(events.notify)
@@ -331,6 +336,8 @@ class ToolRunner:
         # Each tool's definition is built once, when a tools/list first shows it: a start does not pay for all.
         self.tools = ToolShelf(self._endpoints)
         if runtime.events is not None:
+            from aircall_mcp.events.feed import WAIT_FOR_EVENTS_TOOL  # noqa: PLC0415 - only with events
+
             self.tools.add(WAIT_FOR_EVENTS_TOOL)
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.

@@ -7,28 +7,31 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcp.server.stdio import stdio_server
 from pydantic import SecretStr
 
 from aircall_mcp.approvals import ApprovalGate, ApprovalQueue, Backend, FileBackend, Notifier, RedisBackend
-from aircall_mcp.approvals.operator import operator_routes
 from aircall_mcp.audit import AuditLog, AuditUnavailable
 from aircall_mcp.catalogue import CATALOGUE
 from aircall_mcp.client import AircallClient, BasicCredentials, Credentials
 from aircall_mcp.confirmation import Confirmations
 from aircall_mcp.errors import ConfigurationError
-from aircall_mcp.events import Retention
-from aircall_mcp.events.service import EventOptions, running_events
 from aircall_mcp.grants import GrantError, GrantStore
-from aircall_mcp.http import build_http_app, check_settings, http_server
-from aircall_mcp.oauth.edge import OAuthEdge, OAuthStartupError, oauth_edge
 from aircall_mcp.oauth.settings import OAuthConfigurationError, OAuthSettings
 from aircall_mcp.preflight import bind_listener, check_aircall
 from aircall_mcp.ratelimit import CompanyLimiter, RequestBudget
 from aircall_mcp.server import Runtime, build_server
 from aircall_mcp.settings import Settings
 from aircall_mcp.shared import SharedStateUnavailable
+
+# What only some servers use is imported where it is used, so a start pays only for what it serves: the events
+# machinery when events are received, HTTP for --transport http (the OAuth edge and the operator's routes only
+# when configured), the sandbox for --sandbox, Redis for --redis-url.
+if TYPE_CHECKING:
+    from aircall_mcp.events.service import EventOptions
+    from aircall_mcp.oauth.edge import OAuthEdge
 
 logger = logging.getLogger("aircall_mcp")
 
@@ -129,9 +132,11 @@ async def runtime_for(settings: Settings) -> AsyncIterator[Runtime]:
             notifier=Notifier(approvals.notify_url.get_secret_value()) if approvals.notify_url is not None else None,
         )
         events = None
-        options = event_options(settings)
-        if options.enabled and (settings.transport == "http" or options.redis_url is not None):
-            # Only an HTTP server receives Aircall's deliveries; over stdio, events come from Redis or not at all.
+        # Only an HTTP server receives Aircall's deliveries; over stdio, events come from Redis or not at all.
+        if not settings.events.disabled and (settings.transport == "http" or settings.redis_url is not None):
+            from aircall_mcp.events.service import running_events  # noqa: PLC0415 - lazy, see imports
+
+            options = event_options(settings)
             receiver_url = (
                 f"http://{settings.http.host}:{settings.http.port}{options.webhook_path}"
                 if settings.transport == "http"
@@ -169,6 +174,9 @@ def approvals_backend(directory: Path | None, redis_url: SecretStr | None) -> Ba
 
 def event_options(settings: Settings) -> EventOptions:
     """How this process receives and keeps live events, from the settings."""
+    from aircall_mcp.events.service import EventOptions  # noqa: PLC0415 - lazy, see imports
+    from aircall_mcp.events.store import Retention  # noqa: PLC0415 - lazy, see imports
+
     events = settings.events
     return EventOptions(
         enabled=not events.disabled,
@@ -215,28 +223,7 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 async def _serve(settings: Settings) -> None:
     oauth = oauth_settings(settings)
     if settings.transport == "http":
-        check_settings(settings.http)  # refuse unsafe settings before starting anything
-        # Bound before anything starts, so a port in use is reported before any "serving" line.
-        with bind_listener(settings.http.host, settings.http.port) as listener:
-            async with runtime_for(settings) as runtime, AsyncExitStack() as stack:
-                edge: OAuthEdge | None = None
-                if oauth is not None:
-                    try:
-                        edge = await stack.enter_async_context(oauth_edge(oauth, runtime.grants, runtime.audit))
-                    except OAuthStartupError as exc:
-                        raise StartupError(str(exc)) from exc
-                receiver = runtime.events.receiver if runtime.events is not None else None
-                routes = [receiver.route(settings.events.webhook_path)] if receiver is not None else []
-                token = settings.approvals.operator_token
-                if token is not None and runtime.approvals is not None:
-                    routes += operator_routes(runtime.approvals.queue, runtime.audit, token)
-                app = build_http_app(
-                    build_server(runtime), runtime.grants, settings.http, oauth=edge, extra_routes=routes
-                )
-                port = listener.getsockname()[1]
-                logger.info("serving Streamable HTTP at http://%s:%d/mcp", settings.http.host, port)
-                # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.
-                await http_server(app, settings.http).serve(sockets=[listener])
+        await _serve_http(settings, oauth)
         return
     async with runtime_for(settings) as runtime:
         server = build_server(runtime)
@@ -245,3 +232,33 @@ async def _serve(settings: Settings) -> None:
         )
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())
+
+
+async def _serve_http(settings: Settings, oauth: OAuthSettings | None) -> None:
+    # Imported only to serve HTTP, and the OAuth edge and operator routes only when configured: see the imports.
+    from aircall_mcp.http import build_http_app, check_settings, http_server  # noqa: PLC0415 - lazy, see above
+
+    check_settings(settings.http)  # refuse unsafe settings before starting anything
+    # Bound before anything starts, so a port in use is reported before any "serving" line.
+    with bind_listener(settings.http.host, settings.http.port) as listener:
+        async with runtime_for(settings) as runtime, AsyncExitStack() as stack:
+            edge: OAuthEdge | None = None
+            if oauth is not None:
+                from aircall_mcp.oauth.edge import OAuthStartupError, oauth_edge  # noqa: PLC0415 - lazy, see above
+
+                try:
+                    edge = await stack.enter_async_context(oauth_edge(oauth, runtime.grants, runtime.audit))
+                except OAuthStartupError as exc:
+                    raise StartupError(str(exc)) from exc
+            receiver = runtime.events.receiver if runtime.events is not None else None
+            routes = [receiver.route(settings.events.webhook_path)] if receiver is not None else []
+            token = settings.approvals.operator_token
+            if token is not None and runtime.approvals is not None:
+                from aircall_mcp.approvals.operator import operator_routes  # noqa: PLC0415 - lazy, see imports
+
+                routes += operator_routes(runtime.approvals.queue, runtime.audit, token)
+            app = build_http_app(build_server(runtime), runtime.grants, settings.http, oauth=edge, extra_routes=routes)
+            port = listener.getsockname()[1]
+            logger.info("serving Streamable HTTP at http://%s:%d/mcp", settings.http.host, port)
+            # On SIGTERM: stop accepting, let calls in flight finish, end the sessions; then the audit closes.
+            await http_server(app, settings.http).serve(sockets=[listener])

@@ -16,6 +16,7 @@ import anyio
 import mcp_types as types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aircall_mcp.events.names import WAIT_FOR_EVENTS
 from aircall_mcp.events.receiver import WebhookReceiver
 from aircall_mcp.events.store import EventStore
 from aircall_mcp.events.visibility import RELAYED_EVENTS, may_receive, receivable_types, view_receivable
@@ -24,7 +25,6 @@ from aircall_mcp.shared import SharedStateUnavailable
 
 logger = logging.getLogger("aircall_mcp.events")
 
-WAIT_FOR_EVENTS = "wait_for_events"
 # Below the request timeouts of common MCP clients, so a wait never looks like a hung server.
 MAX_WAIT_SECONDS = 25.0
 MAX_EVENTS = 100

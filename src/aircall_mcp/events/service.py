@@ -82,8 +82,10 @@ async def _receiving(
     options: EventOptions, client: AircallClient, store: EventStore, *, sandbox: SandboxHandle | None, receiver_url: str
 ) -> AsyncIterator[EventFeed]:
     tokens = WebhookTokens(list(options.tokens))
-    async with anyio.create_task_group() as group, httpx2.AsyncClient() as http:
+    async with anyio.create_task_group() as group, AsyncExitStack() as stack:
         if sandbox is not None:
+            # Only the sandbox's sender needs an HTTP client (a TLS context: tens of ms of every HTTP start).
+            http = await stack.enter_async_context(httpx2.AsyncClient())
             sender = sandbox.sandbox.webhooks
             hook = sender.add_receiver(receiver_url)
             tokens.add(SecretStr(hook.token))

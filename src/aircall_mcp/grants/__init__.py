@@ -6,7 +6,10 @@ shaped, `filter_and_redact`) and `redact_arguments` apply the grant's call scope
 arguments.
 """
 
-from aircall_mcp.grants.describe import describe
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from aircall_mcp.grants.load import AGENT_NAME, agent_name_problem, load_grant, parse_grant
 from aircall_mcp.grants.model import Grant, GrantError, Level, OAuthPrincipals, Problem, Redaction
 from aircall_mcp.grants.policy import (
@@ -28,6 +31,9 @@ from aircall_mcp.grants.redact import (
     shaped_for,
 )
 from aircall_mcp.grants.store import GrantStore, check_directory, hash_token, mint_token
+
+if TYPE_CHECKING:
+    from aircall_mcp.grants.describe import describe
 
 __all__ = [
     "AGENT_NAME",
@@ -60,3 +66,13 @@ __all__ = [
     "visible",
     "visible_tools",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # `describe` serves the `grants show` command only: a server does not import it at start-up.
+    if name == "describe":
+        from aircall_mcp.grants.describe import describe  # noqa: PLC0415 - lazy, see above
+
+        globals()[name] = describe
+        return describe
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 import yaml
 
 from aircall_mcp.endpoint import Area, Endpoint
@@ -475,6 +474,9 @@ class _Checker:
     def phone_region(self, value: object) -> str | None:
         if value is None:
             return None
+        # Imported only for a grant that names a region: libphonenumber is not needed to start a server.
+        import phonenumbers  # noqa: PLC0415 - lazy, see above
+
         region = value.strip().upper() if isinstance(value, str) else ""
         if region in phonenumbers.SUPPORTED_REGIONS:
             return region

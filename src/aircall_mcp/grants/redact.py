@@ -25,7 +25,6 @@ from types import NoneType, UnionType
 from typing import Any
 from urllib.parse import unquote
 
-from phonenumbers import Leniency, PhoneNumberMatcher
 from pydantic import BaseModel
 
 from aircall_mcp.endpoint import Area, Endpoint
@@ -146,6 +145,9 @@ def _digit_count(text: str) -> int:
 
 
 def _phone_spans(text: str, digits: int, region: str | None) -> list[tuple[int, int]]:
+    # libphonenumber (~25 ms of imports) loads at the first text that may hold a number, not at every start.
+    from phonenumbers import Leniency, PhoneNumberMatcher  # noqa: PLC0415 - lazy, see above
+
     spans: list[tuple[int, int]] = []
     if digits <= MAX_MATCHER_DIGITS:
         spans = [

@@ -27,7 +27,9 @@ from aircall_mcp.models.personal import EmailText, FreeText, NotPersonal, Person
 class InputModel(BaseModel):
     """Arguments of one tool: unknown arguments are an error that names them; types are never coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # defer_build (here and on OutputModel): a model's validator is built when a call first uses it, not at import
+    # (building all of them took most of a cold start); tools/list reads the shipped schema cache instead.
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     # Optional fields whose explicit null Aircall accepts as a change (e.g. a number's priority), so a null given
     # for them is sent, where every other null means "not given".
@@ -52,7 +54,7 @@ class OutputModel(BaseModel):
     tags (see `models.personal`), so redaction treats them like declared ones without growing the schema.
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     extra_fields: ClassVar[Mapping[str, Any]] = {}
 
 
