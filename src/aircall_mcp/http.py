@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from aircall_mcp.errors import ConfigurationError
 from aircall_mcp.grants import GrantStore
 from aircall_mcp.loopback import is_loopback
+from aircall_mcp.oauth.vetted import verdict_for
 from aircall_mcp.server import OAUTH_CLAIM
 from aircall_mcp.settings import HttpSettings
 
@@ -74,7 +75,9 @@ class GrantTokenVerifier:
         return await self._grants.agent_for_token(token)
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        agent = await self.static_agent(token)
+        # With OAuth, the gate in front has just found out who this token is: its answer is not looked up again.
+        known = verdict_for(token) if self._oauth is not None else None
+        agent = known.static_agent if known is not None else await self.static_agent(token)
         # The token itself is not kept on the identity: nothing downstream needs it, so nothing can leak it.
         if agent is not None:
             return AccessToken(

@@ -184,3 +184,28 @@ async def test_a_grant_edit_applies_to_the_next_request_of_an_already_verified_t
     draft.replace(path)
 
     await assert_refused(oauth, token, 403, "not granted to any agent")
+
+
+async def test_each_token_is_looked_up_once_per_request_the_gate_hands_its_answer_to_the_verifier(
+    oauth: OAuthHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the gate in front of the MCP app and the SDK's token verifier behind it used to look a static
+    token up twice per request (and an OAuth token once as a static one, for nothing)."""
+    from aircall_mcp.grants import GrantStore
+
+    lookups: list[str] = []
+    real = GrantStore.agent_for_token
+
+    async def counting(store: GrantStore, token: str) -> str | None:
+        lookups.append(token)
+        return await real(store, token)
+
+    monkeypatch.setattr(GrantStore, "agent_for_token", counting)
+    static = oauth.http.tokens["beta"]
+    # Past authentication either way (a ping outside a session is the MCP app's 400, not the edge's 401/403).
+    assert (await post(oauth, static)).status_code not in (401, 403)
+    assert lookups == [static]
+    lookups.clear()
+    token = oauth.token(subject="svc-7", client_id="reporting-bot")
+    assert (await post(oauth, token)).status_code not in (401, 403)
+    assert lookups == [token]  # the gate's own check that it is not a static token; the verifier asks nothing

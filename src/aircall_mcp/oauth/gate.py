@@ -9,7 +9,6 @@ and the SDK's token verifier finds the agent in the authenticator's cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -24,6 +23,7 @@ from aircall_mcp.oauth.issuer import IssuerMisconfigured, IssuerUnavailable
 from aircall_mcp.oauth.principals import PrincipalIndex
 from aircall_mcp.oauth.settings import OAuthSettings
 from aircall_mcp.oauth.tokens import Principal, TokenChecker, TokenRefused
+from aircall_mcp.oauth.vetted import fingerprint, vetted
 
 logger = logging.getLogger("aircall_mcp.oauth")
 
@@ -89,14 +89,14 @@ class OAuthAuthenticator:
         """The agent of a token the gate has just accepted (for the SDK's token verifier), else None.
 
         Uses the principal index as the gate just refreshed it for this very request."""
-        entry = self._verified.get(_digest(token))
+        entry = self._verified.get(fingerprint(token))
         if entry is None or entry[1] <= self._monotonic():
             return None
         outcome = self._agent_for(entry[0])
         return outcome if isinstance(outcome, Authenticated) else None
 
     async def _principal(self, token: str) -> Principal:
-        key = _digest(token)
+        key = fingerprint(token)
         entry = self._verified.get(key)
         now = self._monotonic()
         if entry is not None and entry[1] > now:
@@ -173,12 +173,18 @@ class OAuthGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = _bearer(scope) if scope["type"] == "http" and scope["path"] == self._path else None
-        if token is None or await self._static_agent(token) is not None:
+        if token is None:
             await self._app(scope, receive, send)
+            return
+        agent = await self._static_agent(token)
+        if agent is not None:
+            with vetted(token, agent):  # the SDK's verifier, behind, reads this instead of looking again
+                await self._app(scope, receive, send)
             return
         outcome = await self._authenticator.authenticate(token)
         if isinstance(outcome, Authenticated):
-            await self._app(scope, receive, send)
+            with vetted(token, None):
+                await self._app(scope, receive, send)
             return
         try:
             await self._on_refusal(outcome)
@@ -209,7 +215,3 @@ def _bearer(scope: Scope) -> str | None:
                 return text[7:].strip()
             return None
     return None
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
