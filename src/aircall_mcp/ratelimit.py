@@ -296,9 +296,7 @@ class CompanyLimiter:
         if not self._turns:
             # Nobody queued: a free place is taken at once, without the waiter the queue needs.
             self._roll_window(enqueued_at)
-            if self._capacity(enqueued_at) > 0 and (
-                quota_per_minute is None or len(self._recent_grants(key, enqueued_at)) < quota_per_minute
-            ):
+            if self._capacity(enqueued_at) > 0 and self._quota_allows(key, quota_per_minute, enqueued_at):
                 probe = self._take(key, enqueued_at)
                 return _LimiterSlot(self, key, enqueued_at, 0.0, probe=probe)
         waiter = _Waiter(key, anyio.Event(), enqueued_at, quota_per_minute)
@@ -449,9 +447,8 @@ class CompanyLimiter:
             grants.popleft()
         return grants
 
-    def _quota_allows(self, waiter: _Waiter, now: float) -> bool:
-        quota = waiter.quota_per_minute
-        return quota is None or len(self._recent_grants(waiter.agent, now)) < quota
+    def _quota_allows(self, agent: str, quota: int | None, now: float) -> bool:
+        return quota is None or len(self._recent_grants(agent, now)) < quota
 
     def _grant(self, waiter: _Waiter, now: float) -> None:
         waiter.probe = self._take(waiter.agent, now)
@@ -490,7 +487,7 @@ class CompanyLimiter:
                 if not queue:
                     self._queues.pop(agent, None)
                     continue
-                if not self._quota_allows(queue[0], now):
+                if not self._quota_allows(agent, queue[0].quota_per_minute, now):
                     self._turns.append(agent)
                     continue
                 self._grant(queue.popleft(), now)

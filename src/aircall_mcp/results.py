@@ -367,7 +367,9 @@ def bound_size(
     """`result` cut at an item boundary so that its JSON stays within `max_bytes`, with that JSON.
 
     The list cut is `result[prefer]` when that is a list, otherwise the largest list found in nested objects.
-    A cut result carries `explain(cut)` under "truncated". A result without a list to cut is returned whole.
+    A cut result carries `explain(cut)` under "truncated", and, when its listing (`prefer`) was cut,
+    `more_available: true` (items the agent did not get are still there). A result without a list to cut is
+    returned whole.
     """
     text = compact_json(result)
     size = _utf8_size(text)
@@ -384,6 +386,8 @@ def bound_size(
         cut = Cut(path, kept, len(items))
         shaped = _replaced_at(result, path, items[:kept])
         shaped["truncated"] = explain(cut)
+        if path == (prefer,):
+            shaped["more_available"] = True
         text = compact_json(shaped)
         over = _utf8_size(text) - max_bytes
         if over <= 0 or kept == 0:

@@ -59,7 +59,7 @@ from aircall_mcp.grants import (
     shaped_for,
     visible_tools,
 )
-from aircall_mcp.results import Cut, bound_size, compact_json
+from aircall_mcp.results import Cut, bound_size
 from aircall_mcp.settings import DEFAULT_MAX_RESULT_BYTES
 
 if TYPE_CHECKING:
@@ -342,11 +342,9 @@ class ToolRunner:
         # The tools each agent was last shown, to tell its client when a grant edit changes them. Exact over
         # stdio (one session per process); over HTTP the next session of that agent to call is the one told.
         self._shown: dict[str, tuple[str, ...]] = {}
-        # Per agent, the tools its grant object shows. Grants are frozen and the store hands out the same
-        # object until the file changes, so identity says when to work this out again.
-        self._visible_for: dict[str, tuple[Grant, tuple[str, ...]]] = {}
-        # Per agent, the argument-free decision for each tool it called, kept while its grant object is the same.
-        self._listed_for: dict[str, tuple[Grant, dict[str, Decision]]] = {}
+        # Per agent, what its grant object decides (see _Worked): grants are frozen and the store hands out the
+        # same object until the file changes, so identity says when to work it out again.
+        self._worked: dict[str, _Worked] = {}
 
     # -- tools/list ---------------------------------------------------------------------------------------
 
@@ -364,25 +362,28 @@ class ToolRunner:
             next_cursor=str(end) if end < len(names) else None,
         )
 
+    def _worked_out(self, grant: Grant) -> _Worked:
+        worked = self._worked.get(grant.agent)
+        if worked is None or worked.grant is not grant:
+            worked = self._worked[grant.agent] = _Worked(grant)
+        return worked
+
     def _visible(self, grant: Grant) -> tuple[str, ...]:
-        cached = self._visible_for.get(grant.agent)
-        if cached is not None and cached[0] is grant:
-            return cached[1]
-        names = tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
-        events = self.rt.events
-        if events is not None and events.offered(grant):
-            names = (*names, WAIT_FOR_EVENTS)
-        self._visible_for[grant.agent] = (grant, names)
-        return names
+        worked = self._worked_out(grant)
+        if worked.visible is None:
+            names = tuple(ep.name for ep in visible_tools(grant, self.rt.catalogue))
+            events = self.rt.events
+            if events is not None and events.offered(grant):
+                names = (*names, WAIT_FOR_EVENTS)
+            worked.visible = names
+        return worked.visible
 
     def _listed(self, grant: Grant, endpoint: Endpoint) -> Decision:
         """`decide(grant, endpoint)`: what tools/list shows, and the first half of a call's decision."""
-        known = self._listed_for.get(grant.agent)
-        if known is None or known[0] is not grant:
-            known = self._listed_for[grant.agent] = (grant, {})
-        decision = known[1].get(endpoint.name)
+        decisions = self._worked_out(grant).decisions
+        decision = decisions.get(endpoint.name)
         if decision is None:
-            decision = known[1][endpoint.name] = decide(grant, endpoint)
+            decision = decisions[endpoint.name] = decide(grant, endpoint)
         return decision
 
     async def _tell_if_tools_changed(self, ctx: ServerRequestContext[Any], agent: str, grant: Grant) -> None:
@@ -608,9 +609,6 @@ class ToolRunner:
         result, text, cut = bound_size(result, self.rt.max_result_bytes, prefer=endpoint.list_key, explain=explain)
         note = outcome.note
         if cut is not None:
-            if cut.path == (endpoint.list_key,) and result.get("more_available") is not True:
-                result["more_available"] = True
-                text = compact_json(result)  # the text says what the structured content says
             where, bound = ".".join(cut.path), self.rt.max_result_bytes
             cut_note = f"result cut to {cut.kept} of {cut.total} {where} to stay within {bound} bytes"
             note = "; ".join(filter(None, (note, cut_note)))
@@ -765,6 +763,16 @@ class ToolRunner:
         if not in_scope.allowed:
             return decision.refuse(rule=in_scope.rule, reason=in_scope.reason), None
         return decision, _Fetched(request, response)
+
+
+@dataclass(slots=True)
+class _Worked:
+    """What one grant object decides, worked out when first needed: the tools it shows, and the argument-free
+    decision for each tool its agent called."""
+
+    grant: Grant
+    visible: tuple[str, ...] | None = None
+    decisions: dict[str, Decision] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

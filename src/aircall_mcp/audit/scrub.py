@@ -95,7 +95,7 @@ class Scrubber:
     def _clean(self, value: Any, pattern: re.Pattern[str] | None) -> Any:
         kind = type(value)
         # Exact-type checks first: they are the common case and much cheaper than ABC isinstance checks.
-        if value is None or kind is bool or kind is int:
+        if value is None or kind in _PLAIN:
             return value
         if kind is str or isinstance(value, str):
             return self._text(value, pattern)

@@ -225,7 +225,7 @@ class AuditLog:
                 return False
             try:
                 stat = os.fstat(fd)
-                if cached[0] != (stat.st_ino, stat.st_size, stat.st_mtime_ns) or self._path_moved(stat):
+                if cached[0] != _stamp(stat) or self._path_moved(stat):
                     return False
                 if self._max_age is not None and (self._started is None or self._started[0] != stat.st_ino):
                     return False  # when this file began is not known yet: reading it is the thread's job
@@ -235,8 +235,7 @@ class AuditLog:
                     return False
                 self._head = None  # trusted again only after a complete write
                 _write_all(fd, line)
-                after = os.fstat(fd)
-                self._head = ((after.st_ino, after.st_size, after.st_mtime_ns), line_hash, cached[2] + 1)
+                self._head = (_stamp(os.fstat(fd)), line_hash, cached[2] + 1)
                 return True
             finally:
                 unlock(lock_fd)
@@ -310,8 +309,7 @@ class AuditLog:
                 _write_all(fd, line)
             if self._fsync == "line":
                 os.fsync(fd)
-            after = os.fstat(fd)
-            self._head = ((after.st_ino, after.st_size, after.st_mtime_ns), line_hash, seq + 1)
+            self._head = (_stamp(os.fstat(fd)), line_hash, seq + 1)
             return line
         finally:
             unlock(lock_fd)
@@ -397,12 +395,7 @@ class AuditLog:
         """The descriptor of the current PATH, reopened if PATH was rotated away or removed."""
         assert self._path is not None
         if self._fd is not None:
-            try:
-                current = os.stat(self._path)
-            except FileNotFoundError:
-                current = None
-            mine = os.fstat(self._fd)
-            if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev):
+            if not self._path_moved(os.fstat(self._fd)):
                 return self._fd
             os.close(self._fd)
             self._fd = None
@@ -475,6 +468,11 @@ def _settle(future: asyncio.Future[_T], outcome: _T | BaseException) -> None:
         future.set_result(outcome)
 
 
+def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    """What says a file is exactly as our last line left it: its inode, size and modification time."""
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def _chain_head(
     fd: int, stat: os.stat_result, cached: tuple[tuple[int, int, int], str, int] | None
 ) -> tuple[str, int, bytes]:
@@ -482,7 +480,7 @@ def _chain_head(
 
     ``cached`` is what this process wrote last; it holds while the file is exactly as that write left it.
     """
-    if cached is not None and cached[0] == (stat.st_ino, stat.st_size, stat.st_mtime_ns):
+    if cached is not None and cached[0] == _stamp(stat):
         return cached[1], cached[2], b""
     if stat.st_size == 0:
         return GENESIS, 0, b""

@@ -77,9 +77,7 @@ _IN_REPORT_FILES = frozenset({Redaction.PHONE_NUMBERS, Redaction.EMAILS})
 def decide(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any] | None = None) -> Decision:
     """Whether `grant` lets its agent see (args=None) or call (args given, validated) `endpoint`, and why."""
     listed = _listing_decision(grant, endpoint)
-    if args is None or not listed.allowed:
-        return listed
-    return _with_arguments(grant, endpoint, listed, args)
+    return listed if args is None else authorize(grant, endpoint, args, listed=listed)
 
 
 def authorize(grant: Grant, endpoint: Endpoint, args: Mapping[str, Any], *, listed: Decision | None = None) -> Decision:
